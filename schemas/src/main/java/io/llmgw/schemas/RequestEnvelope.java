@@ -1,0 +1,43 @@
+package io.llmgw.schemas;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * One client request on its way to an LLM host. Key: {@link #id()}.
+ *
+ * @param id             request id, chosen by the gateway, also the record key and the {@code X-Request-Id}
+ * @param endpoint       which OpenAI operation
+ * @param model          the model the client asked for (routing key for the router)
+ * @param stream         whether the client asked for SSE
+ * @param body           the client's JSON body, untouched: every field reaches the LLM host
+ * @param receivedAtMs   when the gateway accepted it (epoch ms)
+ * @param deadlineMs     after this instant (epoch ms) nobody waits for the answer: never send it to a GPU
+ * @param replyPartition partition of the events topic that the asking gateway reads
+ * @param gatewayId      the asking gateway instance
+ * @param keyId          a non-secret id of the caller's API key (never the key), or null
+ * @param attempt        1 for the first delivery; re-runs after a worker failover count up
+ * @param detached       true when nobody holds a connection for it (async submit): never cancelled by a disconnect
+ */
+public record RequestEnvelope(
+        String id,
+        Endpoint endpoint,
+        String model,
+        boolean stream,
+        ObjectNode body,
+        long receivedAtMs,
+        long deadlineMs,
+        int replyPartition,
+        String gatewayId,
+        String keyId,
+        int attempt,
+        boolean detached) {
+
+    public boolean isExpiredAt(final long nowMs) {
+        return nowMs >= deadlineMs;
+    }
+
+    public RequestEnvelope withAttempt(final int nextAttempt) {
+        return new RequestEnvelope(id, endpoint, model, stream, body, receivedAtMs, deadlineMs, replyPartition,
+                gatewayId, keyId, nextAttempt, detached);
+    }
+}

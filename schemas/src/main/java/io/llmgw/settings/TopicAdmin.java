@@ -1,0 +1,104 @@
+package io.llmgw.settings;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.config.TopicConfig;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Creates the project's topics if they are missing; safe to call from every process at every start (a topic that
+ * exists is left as it is, whatever its partition count).
+ */
+public final class TopicAdmin {
+
+    /** Partition counts and replication, from settings with documented defaults. */
+    public record TopicLayout(int requestPartitions, int modelPartitions, int eventPartitions,
+                              Optional<Short> replicationFactor) {
+
+        public static TopicLayout from(final Settings settings) {
+            final int rf = settings.getInt("KAFKA_REPLICATION_FACTOR", -1);
+            return new TopicLayout(
+                    settings.getInt("REQUEST_PARTITIONS", 6),
+                    settings.getInt("MODEL_PARTITIONS", 6),
+                    settings.getInt("EVENT_PARTITIONS", 6),
+                    rf > 0 ? Optional.of((short) rf) : Optional.empty());
+        }
+    }
+
+    /** A topic to ensure: name, partitions, extra topic configs. */
+    public record Spec(String name, int partitions, Map<String, String> configs) {
+
+        public static Spec of(final String name, final int partitions) {
+            return new Spec(name, partitions, Map.of());
+        }
+
+        public static Spec compacted(final String name, final int partitions) {
+            return new Spec(name, partitions, Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+        }
+    }
+
+    private TopicAdmin() {
+    }
+
+    /**
+     * The topics every process needs: requests, events (reply partitions), control (one partition: every worker
+     * reads all cancels), the compacted model registry, and the dead-letter topic.
+     */
+    public static List<Spec> coreTopics(final io.llmgw.schemas.Topics topics, final TopicLayout layout) {
+        return List.of(
+                Spec.of(topics.requests().name(), layout.requestPartitions()),
+                Spec.of(topics.events().name(), layout.eventPartitions()),
+                Spec.of(topics.control().name(), 1),
+                Spec.compacted(topics.models().name(), 1),
+                Spec.of(topics.dlqName(), 1));
+    }
+
+    public static void ensure(final Map<String, Object> adminProps, final TopicLayout layout,
+                              final Collection<Spec> topics, final Duration timeout) {
+        try (Admin admin = Admin.create(adminProps)) {
+            ensure(admin, layout, topics, timeout);
+        }
+    }
+
+    public static void ensure(final Admin admin, final TopicLayout layout, final Collection<Spec> topics,
+                              final Duration timeout) {
+        final List<NewTopic> newTopics = new ArrayList<>();
+        for (final Spec spec : topics) {
+            newTopics.add(new NewTopic(spec.name(), Optional.of(spec.partitions()), layout.replicationFactor())
+                    .configs(spec.configs()));
+        }
+        try {
+            final Map<String, ?> existing = admin.listTopics().namesToListings().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            newTopics.removeIf(t -> existing.containsKey(t.name()));
+            if (newTopics.isEmpty()) {
+                return;
+            }
+            for (final var entry : admin.createTopics(newTopics).values().entrySet()) {
+                try {
+                    entry.getValue().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (final ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("cannot create topic " + entry.getKey() + ": "
+                                + e.getCause().getMessage(), e.getCause());
+                    }
+                }
+            }
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        } catch (final ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("Kafka did not answer while creating topics (is BOOTSTRAP_SERVERS right?): "
+                    + e.getMessage(), e);
+        }
+    }
+}
