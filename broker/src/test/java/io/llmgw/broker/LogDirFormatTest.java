@@ -1,0 +1,59 @@
+package io.llmgw.broker;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class LogDirFormatTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void shouldFormatWithAClusterIdWhenDirIsNew() throws IOException {
+        final Path logDir = tmp.resolve("kafka");
+
+        assertTrue(LogDirFormat.formatIfNeeded(logDir, config(logDir)));
+
+        assertTrue(LogDirFormat.isFormatted(logDir));
+        assertNotNull(clusterId(logDir));
+    }
+
+    @Test
+    void shouldKeepTheClusterWhenDirIsAlreadyFormatted() throws IOException {
+        final Path logDir = tmp.resolve("kafka");
+        LogDirFormat.formatIfNeeded(logDir, config(logDir));
+        final String clusterId = clusterId(logDir);
+
+        assertFalse(LogDirFormat.formatIfNeeded(logDir, config(logDir)));
+
+        assertEquals(clusterId, clusterId(logDir));
+    }
+
+    @Test
+    void shouldReportNotFormattedWhenDirIsMissing() {
+        assertFalse(LogDirFormat.isFormatted(tmp.resolve("nothing-here")));
+    }
+
+    private static Properties config(final Path logDir) {
+        return SingleNodeConfig.of(new BrokerArgs(19092, 19093, logDir, Map.of()));
+    }
+
+    private static String clusterId(final Path logDir) throws IOException {
+        final Properties meta = new Properties();
+        try (var in = Files.newInputStream(logDir.resolve(LogDirFormat.META_PROPERTIES))) {
+            meta.load(in);
+        }
+        return meta.getProperty("cluster.id");
+    }
+}
