@@ -1,6 +1,7 @@
 package io.llmgw.topology;
 
 import io.llmgw.schemas.ResponseEvent;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.processor.StreamPartitioner;
 
 import java.util.Optional;
@@ -14,7 +15,7 @@ public final class ReplyPartitioner implements StreamPartitioner<String, Respons
 
     @Override
     public Optional<Set<Integer>> partitions(final String topic, final String key, final ResponseEvent event,
-                                             final int numPartitions) {
+                                             final Headers headers, final int numPartitions) {
         final int partition = event.replyPartition();
         // A partition the topic does not have (events topic shrunk? a forged envelope?) cannot reach any gateway;
         // fall back to the default partitioner rather than fail the stream thread.
@@ -22,5 +23,13 @@ public final class ReplyPartitioner implements StreamPartitioner<String, Respons
             return Optional.empty();
         }
         return Optional.of(Set.of(partition));
+    }
+
+    /** Kafka 4.x still declares this one abstract (it goes in 5.0); headers play no part in the choice. */
+    @Override
+    @SuppressWarnings("removal")
+    public Optional<Set<Integer>> partitions(final String topic, final String key, final ResponseEvent event,
+                                             final int numPartitions) {
+        return partitions(topic, key, event, null, numPartitions);
     }
 }
