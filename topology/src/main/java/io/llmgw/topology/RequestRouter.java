@@ -1,0 +1,100 @@
+package io.llmgw.topology;
+
+import io.llmgw.schemas.ApiError;
+import io.llmgw.schemas.DeadLetterHeaders;
+import io.llmgw.schemas.Decoded;
+import io.llmgw.schemas.JsonSerde;
+import io.llmgw.schemas.ModelRoute;
+import io.llmgw.schemas.RequestEnvelope;
+import io.llmgw.schemas.ResponseEvent;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+
+/**
+ * Decides where one request record goes: its model's topic (bytes and headers untouched), an error event for the
+ * asking gateway (invalid, expired, unknown model), or the dead-letter topic (unreadable). Never throws: every input
+ * record produces exactly one {@link RoutingDecision}.
+ */
+public final class RequestRouter implements Processor<String, byte[], String, RoutingDecision> {
+
+    static final String STAGE = "router";
+    private static final Logger LOG = LoggerFactory.getLogger(RequestRouter.class);
+
+    private final JsonSerde<RequestEnvelope> envelopes;
+    private ProcessorContext<String, RoutingDecision> context;
+    private KeyValueStore<String, ModelRoute> registry;
+
+    public RequestRouter(final JsonSerde<RequestEnvelope> envelopes) {
+        this.envelopes = envelopes;
+    }
+
+    @Override
+    public void init(final ProcessorContext<String, RoutingDecision> context) {
+        this.context = context;
+        this.registry = context.getStateStore(RouterTopology.REGISTRY_STORE);
+    }
+
+    @Override
+    public void process(final Record<String, byte[]> record) {
+        switch (envelopes.decode(record.value())) {
+            case Decoded.Failed<RequestEnvelope> failed -> deadLetter(record, failed.reason());
+            case Decoded.Ok<RequestEnvelope> ok -> RequestValidation.incompleteEnvelope(ok.value())
+                    .ifPresentOrElse(reason -> deadLetter(record, reason), () -> route(record, ok.value()));
+        }
+    }
+
+    private void route(final Record<String, byte[]> record, final RequestEnvelope envelope) {
+        final Optional<ApiError> invalid = RequestValidation.invalidRequest(envelope);
+        if (invalid.isPresent()) {
+            reject(record, envelope, invalid.get());
+            return;
+        }
+        // The context's system time, not System.currentTimeMillis(): tests move it with advanceWallClockTime.
+        if (envelope.isExpiredAt(context.currentSystemTimeMs())) {
+            reject(record, envelope, ApiError.timeout("The request passed its deadline before it reached a model worker."));
+            return;
+        }
+        final ModelRoute route = registry.get(envelope.model());
+        if (route == null) {
+            reject(record, envelope, ApiError.modelNotFound(envelope.model()));
+            return;
+        }
+        context.forward(record.withValue(new RoutingDecision.Forward(route.topic(), record.value())));
+    }
+
+    private void reject(final Record<String, byte[]> record, final RequestEnvelope envelope, final ApiError error) {
+        LOG.debug("request {} rejected by the router: {} {}", envelope.id(), error.status(), error.message());
+        // seq 0: the router is the first and only stage that answers a request it does not route.
+        final ResponseEvent event = ResponseEvent.error(envelope, 0, error);
+        context.forward(record.withKey(envelope.id()).withValue(new RoutingDecision.Reject(event)));
+    }
+
+    private void deadLetter(final Record<String, byte[]> record, final String reason) {
+        LOG.warn("request record {} sent to the dead-letter topic: {}", record.key(), reason);
+        // A copy: a processor must not change the headers of the record it was given.
+        final Headers headers = new RecordHeaders(record.headers().toArray());
+        header(headers, DeadLetterHeaders.REASON, reason);
+        header(headers, DeadLetterHeaders.STAGE, STAGE);
+        context.recordMetadata().ifPresent(source -> {
+            header(headers, DeadLetterHeaders.SOURCE_TOPIC, source.topic());
+            header(headers, DeadLetterHeaders.SOURCE_PARTITION, Integer.toString(source.partition()));
+            header(headers, DeadLetterHeaders.SOURCE_OFFSET, Long.toString(source.offset()));
+        });
+        context.forward(record.withValue((RoutingDecision) new RoutingDecision.DeadLetter(record.value()))
+                .withHeaders(headers));
+    }
+
+    private static void header(final Headers headers, final String name, final String value) {
+        headers.remove(name);
+        headers.add(name, value.getBytes(StandardCharsets.UTF_8));
+    }
+}
