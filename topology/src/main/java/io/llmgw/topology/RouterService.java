@@ -1,0 +1,129 @@
+package io.llmgw.topology;
+
+import io.llmgw.schemas.Topics;
+import io.llmgw.settings.KafkaClientProps;
+import io.llmgw.settings.Settings;
+import io.llmgw.settings.TopicAdmin;
+import io.llmgw.settings.TopicAdmin.TopicLayout;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+
+/**
+ * The router as a running service: ensures the core topics, then runs {@link RouterTopology} in a Kafka Streams
+ * instance. Settings: {@code TOPIC_PREFIX}, {@code ROUTER_APPLICATION_ID}, {@code ROUTER_THREADS}, {@code STATE_DIR},
+ * plus the Kafka client and topic layout settings of {@link KafkaClientProps} and {@link TopicLayout}.
+ */
+public final class RouterService implements AutoCloseable {
+
+    static final Duration TOPIC_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+    private static final Logger LOG = LoggerFactory.getLogger(RouterService.class);
+
+    private final KafkaStreams streams;
+    private final Object stateChanged = new Object();
+
+    private RouterService(final KafkaStreams streams) {
+        this.streams = streams;
+    }
+
+    /** Creates missing core topics and starts the router; returns without waiting for it to be RUNNING. */
+    public static RouterService start(final Settings settings) {
+        final Topics topics = topics(settings);
+        final TopicLayout layout = TopicLayout.from(settings);
+        TopicAdmin.ensure(KafkaClientProps.common(settings), layout, TopicAdmin.coreTopics(topics, layout), TOPIC_TIMEOUT);
+
+        final Properties props = streamsProperties(settings);
+        final RouterService service = new RouterService(new KafkaStreams(RouterTopology.topology(topics), props));
+        service.streams.setStateListener((next, previous) -> {
+            LOG.info("router {} -> {}", previous, next);
+            synchronized (service.stateChanged) {
+                service.stateChanged.notifyAll();
+            }
+        });
+        // The router keeps no state of its own beyond the registry, so a fresh thread can pick up where one died.
+        service.streams.setUncaughtExceptionHandler(exception -> {
+            LOG.error("router stream thread failed; replacing it", exception);
+            return StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        LOG.info("starting router {} on {} (topics {}.*, Kafka client properties from the environment: {})",
+                props.get(StreamsConfig.APPLICATION_ID_CONFIG), props.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG),
+                topics.prefix(), KafkaClientProps.passthroughNames(settings));
+        service.streams.start();
+        return service;
+    }
+
+    static Topics topics(final Settings settings) {
+        return new Topics(settings.get("TOPIC_PREFIX", Topics.DEFAULT_PREFIX));
+    }
+
+    /** The Streams configuration {@link #start(Settings)} uses; visible for tests. */
+    @SuppressWarnings("deprecation") // the global-handler switch is deprecated because 5.0 makes it the default
+    static Properties streamsProperties(final Settings settings) {
+        final Topics topics = topics(settings);
+        final String applicationId = settings.get("ROUTER_APPLICATION_ID", topics.prefix() + "-router");
+        final Properties props = new Properties();
+        props.putAll(KafkaClientProps.streams(settings, applicationId));
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.getInt("ROUTER_THREADS", 1));
+        props.put(StreamsConfig.STATE_DIR_CONFIG, settings.get("STATE_DIR",
+                Path.of(System.getProperty("java.io.tmpdir"), "llmgw-state").toString()));
+        // Opts in to Kafka 5.0's behaviour now (the registry loader never throws, so nothing else changes) and
+        // silences the start-up warning about it.
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        return props;
+    }
+
+    /** True while the router processes or rebalances; false once it is shutting down, stopped or failed. */
+    public boolean isRunning() {
+        return streams.state().isRunningOrRebalancing();
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    /**
+     * Waits until the router is RUNNING. Returns false when {@code timeout} passes first or when the router stops or
+     * fails while waiting (it will not become RUNNING then).
+     */
+    public boolean awaitRunning(final Duration timeout) throws InterruptedException {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (stateChanged) {
+            while (true) {
+                final KafkaStreams.State state = streams.state();
+                if (state == KafkaStreams.State.RUNNING) {
+                    return true;
+                }
+                if (state.hasStartedOrFinishedShuttingDown()) {
+                    return false;
+                }
+                final long remainingMs = Duration.ofNanos(deadline - System.nanoTime()).toMillis();
+                if (remainingMs <= 0) {
+                    return false;
+                }
+                stateChanged.wait(remainingMs);
+            }
+        }
+    }
+
+    /** Stops the router, waiting up to {@code timeout}; true when it stopped in time. */
+    public boolean close(final Duration timeout) {
+        final boolean stopped = streams.close(CloseOptions.timeout(timeout));
+        if (!stopped) {
+            LOG.warn("router did not stop within {}", timeout);
+        }
+        return stopped;
+    }
+
+    @Override
+    public void close() {
+        close(CLOSE_TIMEOUT);
+    }
+}
