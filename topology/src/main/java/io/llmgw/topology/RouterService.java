@@ -115,7 +115,10 @@ public final class RouterService implements AutoCloseable {
 
     /** Stops the router, waiting up to {@code timeout}; true when it stopped in time. */
     public boolean close(final Duration timeout) {
-        final boolean stopped = streams.close(CloseOptions.timeout(timeout));
+        // Leave the group: the router holds no task state worth keeping its partitions for, and staying would leave
+        // them unprocessed until the session times out (45 s by default) when this instance restarts or scales down.
+        final boolean stopped = streams.close(CloseOptions.timeout(timeout)
+                .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
         if (!stopped) {
             LOG.warn("router did not stop within {}", timeout);
         }
