@@ -89,7 +89,7 @@ public final class RequestRouter implements Processor<String, byte[], String, Ro
             header(headers, DeadLetterHeaders.SOURCE_PARTITION, Integer.toString(source.partition()));
             header(headers, DeadLetterHeaders.SOURCE_OFFSET, Long.toString(source.offset()));
         });
-        context.forward(record.withValue((RoutingDecision) new RoutingDecision.DeadLetter(record.value()))
+        context.forward(record.withValue(new RoutingDecision.DeadLetter(record.value()))
                 .withHeaders(headers));
     }
 
