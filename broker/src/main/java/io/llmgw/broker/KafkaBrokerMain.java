@@ -12,13 +12,18 @@ import java.util.concurrent.TimeUnit;
  * <p>Protocol with the parent: arguments {@code --port <p> --controller-port <c> --log-dir <dir>
  * [--override key=value]...} (ports 0 = free ones); when clients can use the broker, exactly one line
  * {@code LLMGW_BROKER_READY 127.0.0.1:<port>} on stdout. The broker shuts down cleanly when stdin reaches end of file
- * (the parent closed it or died, even by SIGKILL) or on SIGTERM/SIGINT. Startup failures go to stderr with exit
- * code 1, bad arguments with exit code 2. Kafka's own logging goes to stderr at WARN; set
- * {@code LLMGW_BROKER_LOG_LEVEL} (or {@code -Dllmgw.broker.log.level}) to change it.
+ * (the parent closed it or died, even by SIGKILL) or on SIGTERM/SIGINT. A failed start prints one line
+ * {@code LLMGW_BROKER_FAILED <reason>} on stderr and exits with code 1; bad arguments exit with code 2. Kafka's own
+ * logging goes to stderr at WARN; set {@code LLMGW_BROKER_LOG_LEVEL} (or {@code -Dllmgw.broker.log.level}) to
+ * change it.
  */
 public final class KafkaBrokerMain {
 
+    /** Compile-time constants, so the parent can use them without the broker's classes on its classpath. */
+    public static final String MAIN_CLASS = "io.llmgw.broker.KafkaBrokerMain";
     public static final String READY_PREFIX = "LLMGW_BROKER_READY ";
+    /** Starts the one-line reason a start failed (exit code 1), so the parent can quote it above the log lines. */
+    public static final String FAILED_PREFIX = "LLMGW_BROKER_FAILED ";
 
     // the parent has its own, usually shorter, deadline; this one only stops a child nobody waits for any more
     private static final Duration START_TIMEOUT = Duration.ofMinutes(2);
@@ -55,7 +60,7 @@ public final class KafkaBrokerMain {
         try {
             broker = SingleNodeBroker.start(brokerArgs, START_TIMEOUT);
         } catch (final RuntimeException e) {
-            System.err.println("llmgw broker: " + e.getMessage());
+            System.err.println(FAILED_PREFIX + e.getMessage());
             return 1;
         }
         try (broker) {
