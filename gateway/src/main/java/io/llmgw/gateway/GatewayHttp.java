@@ -1,0 +1,153 @@
+package io.llmgw.gateway;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import io.javalin.http.Header;
+import io.javalin.http.HttpResponseException;
+import io.llmgw.schemas.ApiError;
+import io.llmgw.schemas.Endpoint;
+import io.llmgw.schemas.Json;
+import io.llmgw.schemas.RequestIds;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The gateway's HTTP surface, built from its collaborators so that tests can put fakes behind it: the OpenAI routes,
+ * {@code /health}, {@code /ready}, {@code /metrics}, and error mapping that answers everything, even an unknown URL
+ * or an unexpected exception, with an OpenAI error body and an {@code X-Request-Id}.
+ *
+ * @param config          the instance's settings
+ * @param models          what {@code /v1/models} lists and requests are checked against
+ * @param publisher       where requests and cancellations go
+ * @param replies         requests waiting for their reply
+ * @param replyPartitions the events partitions this instance reads
+ * @param accepting       false while requests cannot be served (reply consumer not positioned, shutting down)
+ * @param readiness       the checks behind {@code /ready}
+ * @param metrics         the Prometheus registry behind {@code /metrics}
+ */
+public record GatewayHttp(GatewayConfig config, ModelCatalog models, RequestPublisher publisher,
+                          PendingReplies replies, ReplyPartitions replyPartitions, BooleanSupplier accepting,
+                          Readiness readiness, GatewayMetrics metrics) {
+
+    public static final String REQUEST_ID_HEADER = "X-Request-Id";
+
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayHttp.class);
+    private static final String REQUEST_ID = "llmgw.requestId";
+
+    /** The Javalin app, not yet started. */
+    public Javalin create() {
+        final CompletionsHandler completions = new CompletionsHandler(config, models, publisher, replies,
+                replyPartitions, accepting, metrics, Clock.systemUTC());
+        final BearerAuth auth = new BearerAuth(config.apiKeys());
+        return Javalin.create(javalin -> {
+            configureServer(javalin);
+            final RoutesConfig routes = javalin.routes;
+            routes.before(GatewayHttp::assignRequestId);
+            routes.post("/v1/chat/completions", ctx -> completions.handle(ctx, Endpoint.CHAT_COMPLETIONS));
+            routes.post("/v1/completions", ctx -> completions.handle(ctx, Endpoint.COMPLETIONS));
+            routes.get("/v1/models", authenticated(auth, this::listModels));
+            // <model> rather than {model}: model ids contain slashes (Qwen/Qwen2.5-72B-Instruct-AWQ)
+            routes.get("/v1/models/<model>", authenticated(auth, this::showModel));
+            routes.get("/health", ctx -> JsonResponse.send(ctx, 200, status("ok")));
+            routes.get("/ready", this::ready);
+            routes.get("/metrics", ctx -> ctx.contentType(GatewayMetrics.CONTENT_TYPE).result(metrics.scrape()));
+            routes.exception(HttpResponseException.class, GatewayHttp::httpError);
+            routes.exception(Exception.class, GatewayHttp::unexpectedError);
+        });
+    }
+
+    /** The id of the request being handled, also sent back as {@code X-Request-Id}. */
+    static String requestId(final Context ctx) {
+        final String id = ctx.attribute(REQUEST_ID);
+        return id != null ? id : assignRequestId(ctx);
+    }
+
+    private void configureServer(final JavalinConfig javalin) {
+        javalin.startup.showJavalinBanner = false;
+        javalin.concurrency.useVirtualThreads = true;
+        javalin.http.maxRequestSize = config.maxBodyBytes();
+        javalin.http.prefer405over404 = true;
+        javalin.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+    }
+
+    private static String assignRequestId(final Context ctx) {
+        final String id = RequestIds.next();
+        ctx.attribute(REQUEST_ID, id);
+        ctx.header(REQUEST_ID_HEADER, id);
+        return id;
+    }
+
+    private static Handler authenticated(final BearerAuth auth, final Handler handler) {
+        return ctx -> {
+            if (auth.check(ctx.header(Header.AUTHORIZATION)) instanceof BearerAuth.Outcome.Denied denied) {
+                JsonResponse.error(ctx, denied.error());
+                return;
+            }
+            handler.handle(ctx);
+        };
+    }
+
+    private void listModels(final Context ctx) {
+        JsonResponse.send(ctx, 200, ModelObjects.list(models.all()));
+    }
+
+    private void showModel(final Context ctx) {
+        final String model = ctx.pathParam("model");
+        models.find(model).ifPresentOrElse(
+                route -> JsonResponse.send(ctx, 200, ModelObjects.model(route)),
+                () -> JsonResponse.error(ctx, ApiError.modelNotFound(model)));
+    }
+
+    private void ready(final Context ctx) {
+        final Map<String, Boolean> checks = readiness.checks();
+        final boolean ready = checks.values().stream().allMatch(Boolean::booleanValue);
+        final ObjectNode body = status(ready ? "ready" : "not_ready");
+        final ObjectNode details = body.putObject("checks");
+        checks.forEach(details::put);
+        JsonResponse.send(ctx, ready ? 200 : 503, body);
+    }
+
+    private static ObjectNode status(final String status) {
+        final ObjectNode body = Json.object();
+        body.put("status", status);
+        return body;
+    }
+
+    /** Javalin's own answers (no such route, wrong method, body too large) in OpenAI form. */
+    private static void httpError(final HttpResponseException e, final Context ctx) {
+        final int status = e.getStatus();
+        final ApiError error = switch (status) {
+            case 404 -> new ApiError(404, "Invalid URL (" + ctx.method() + " " + ctx.path() + ")",
+                    "invalid_request_error", null, "unknown_url");
+            case 405 -> new ApiError(405, "Method " + ctx.method() + " is not allowed for " + ctx.path() + ".",
+                    "invalid_request_error", null, "method_not_allowed");
+            case 413 -> new ApiError(413, e.getMessage(), "invalid_request_error", null, "request_too_large");
+            default -> new ApiError(status, e.getMessage(),
+                    status < 500 ? "invalid_request_error" : "server_error", null, null);
+        };
+        requestId(ctx);
+        JsonResponse.error(ctx, error);
+    }
+
+    /**
+     * A bug or an unforeseen failure. The client still gets an OpenAI error (503, which the SDKs retry) with the
+     * request id to quote, never a framework error page.
+     */
+    private static void unexpectedError(final Exception e, final Context ctx) {
+        final String id = requestId(ctx);
+        if (e instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+        }
+        LOG.error("unexpected failure handling {} {} ({})", ctx.method(), ctx.path(), id, e);
+        JsonResponse.error(ctx, new ApiError(503, "The gateway failed to handle this request (" + id
+                + "); please retry.", "server_error", null, "internal_error"));
+    }
+}

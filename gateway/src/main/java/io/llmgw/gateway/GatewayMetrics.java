@@ -1,0 +1,59 @@
+package io.llmgw.gateway;
+
+import io.llmgw.schemas.Endpoint;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/**
+ * The gateway's Prometheus metrics: {@code llmgw_gateway_requests_total{model,endpoint,status}},
+ * {@code llmgw_gateway_request_duration_seconds{model,endpoint}} (accepted to last byte) and
+ * {@code llmgw_gateway_pending_requests}.
+ */
+public final class GatewayMetrics {
+
+    /** What Prometheus expects from a text scrape. */
+    public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+    /** Stands in for the model tag when the request never named a known model, so bad input cannot add series. */
+    static final String NO_MODEL = "none";
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** Counts a finished request; {@code model} must be a known model or null. */
+    public void recordRequest(final String model, final Endpoint endpoint, final int status, final Duration elapsed) {
+        final String modelTag = model == null ? NO_MODEL : model;
+        Counter.builder("llmgw.gateway.requests")
+                .description("Requests answered by the gateway")
+                .tag("model", modelTag)
+                .tag("endpoint", endpoint.wireName())
+                .tag("status", Integer.toString(status))
+                .register(registry)
+                .increment();
+        Timer.builder("llmgw.gateway.request.duration")
+                .description("Time from accepting a request to its last byte")
+                .tag("model", modelTag)
+                .tag("endpoint", endpoint.wireName())
+                .register(registry)
+                .record(elapsed);
+    }
+
+    public void gaugePending(final Supplier<Number> pending) {
+        Gauge.builder("llmgw.gateway.pending.requests", pending)
+                .description("Requests waiting for their reply")
+                .register(registry);
+    }
+
+    public String scrape() {
+        return registry.scrape();
+    }
+}

@@ -1,0 +1,189 @@
+package io.llmgw.gateway;
+
+import io.javalin.Javalin;
+import io.llmgw.schemas.ApiError;
+import io.llmgw.schemas.CancelCommand;
+import io.llmgw.schemas.Topics;
+import io.llmgw.settings.KafkaClientProps;
+import io.llmgw.settings.Settings;
+import io.llmgw.settings.TopicAdmin;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One running gateway: topics ensured, reply consumer, model directory, producer and HTTP server. The launcher and
+ * end-to-end tests start it with {@link #start(Settings)} ({@code GATEWAY_PORT=0} picks a free port, see
+ * {@link #port()}) and stop it with {@link #close()}.
+ */
+public final class GatewayServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
+    private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(30);
+    private static final String CANCEL_SHUTDOWN = "gateway_shutdown";
+
+    private final GatewayConfig config;
+    private final ReplyPartitions replyPartitions;
+    private final List<AutoCloseable> resources;
+    private final ClusterProbe probe;
+    private final KafkaRequestPublisher publisher;
+    private final ReplyConsumer replyConsumer;
+    private final ModelDirectory models;
+    private final PendingReplies pending;
+    private final Javalin http;
+    private volatile boolean closing;
+
+    private GatewayServer(final Settings settings, final GatewayConfig config, final List<AutoCloseable> resources) {
+        this.config = config;
+        this.resources = resources;
+        final Topics topics = config.topics();
+        final TopicAdmin.TopicLayout layout = TopicAdmin.TopicLayout.from(settings);
+        TopicAdmin.ensure(KafkaClientProps.common(settings), layout, TopicAdmin.coreTopics(topics, layout), KAFKA_TIMEOUT);
+
+        this.probe = opened(new ClusterProbe(Admin.create(KafkaClientProps.common(settings))));
+        final int eventPartitions = partitionCount(probe.admin(), topics.events().name());
+        this.replyPartitions = config.replyPartitions()
+                .map(partitions -> partitions.checkAgainst(eventPartitions))
+                .orElseGet(() -> ReplyPartitions.all(eventPartitions));
+
+        this.pending = new PendingReplies();
+        this.publisher = opened(KafkaRequestPublisher.create(settings, config));
+        this.replyConsumer = opened(ReplyConsumer.start(settings, config, replyPartitions, pending));
+        this.models = opened(ModelDirectory.start(settings, config));
+
+        final GatewayMetrics metrics = new GatewayMetrics();
+        metrics.gaugePending(pending::size);
+        this.http = new GatewayHttp(config, models, publisher, pending, replyPartitions,
+                () -> !closing && replyConsumer.isReady(), this::checks, metrics).create();
+        http.start(config.host(), config.port());
+    }
+
+    /**
+     * Ensures the core topics, starts the Kafka clients and the HTTP server. Returns once the server listens; Kafka
+     * readiness follows shortly after (see {@link #awaitReady(Duration)}).
+     *
+     * @throws IllegalArgumentException for invalid settings
+     * @throws IllegalStateException    when Kafka cannot be reached or the server cannot start
+     */
+    public static GatewayServer start(final Settings settings) {
+        final GatewayConfig config = GatewayConfig.from(settings);
+        if (!config.enforcesApiKeys()) {
+            LOG.warn("{} is not set: the gateway accepts requests with any API key, or none", GatewayConfig.API_KEYS);
+        }
+        final List<AutoCloseable> resources = new ArrayList<>();
+        try {
+            final GatewayServer server = new GatewayServer(settings, config, resources);
+            LOG.info("gateway {} listening on http://{}:{} (reply partitions {} of {}; API keys {})",
+                    config.gatewayId(), config.host(), server.port(), server.replyPartitions,
+                    config.topics().events().name(), config.enforcesApiKeys() ? "enforced" : "NOT enforced");
+            return server;
+        } catch (final RuntimeException e) {
+            closeAll(resources);
+            throw e;
+        }
+    }
+
+    /** The port the HTTP server listens on (the chosen one when {@code GATEWAY_PORT=0}). */
+    public int port() {
+        return http.port();
+    }
+
+    public GatewayConfig config() {
+        return config;
+    }
+
+    public ReplyPartitions replyPartitions() {
+        return replyPartitions;
+    }
+
+    /** True when Kafka answers, the reply consumer is positioned and the model directory has loaded. */
+    public boolean isReady() {
+        return checks().values().stream().allMatch(Boolean::booleanValue);
+    }
+
+    /**
+     * Waits until {@link #isReady()} or the timeout.
+     *
+     * @return whether the gateway became ready in time
+     */
+    public boolean awaitReady(final Duration timeout) throws InterruptedException {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (!isReady()) {
+            final long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            // polling: one condition is a network probe, which has no change event to wait on
+            TimeUnit.NANOSECONDS.sleep(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
+        }
+        return true;
+    }
+
+    /**
+     * Stops accepting requests, ends the waiting ones with 503 (and cancels their work), stops the HTTP server and
+     * closes the Kafka clients.
+     */
+    @Override
+    public void close() {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        final List<String> abandoned = pending.failAll(ApiError.unavailable(
+                "The gateway is shutting down; the request was cancelled. Please retry."));
+        final long now = System.currentTimeMillis();
+        abandoned.forEach(id -> publisher.cancel(new CancelCommand(id, CANCEL_SHUTDOWN, now)));
+        http.stop();
+        closeAll(resources);
+        LOG.info("gateway {} stopped ({} waiting request(s) cancelled)", config.gatewayId(), abandoned.size());
+    }
+
+    private Map<String, Boolean> checks() {
+        final Map<String, Boolean> checks = new LinkedHashMap<>();
+        checks.put("accepting", !closing);
+        checks.put("kafka", probe.reachable());
+        checks.put("replies", replyConsumer.isReady());
+        checks.put("models", models.isLoaded());
+        return checks;
+    }
+
+    private <T extends AutoCloseable> T opened(final T resource) {
+        resources.add(resource);
+        return resource;
+    }
+
+    private static void closeAll(final List<AutoCloseable> resources) {
+        // last opened, first closed: the consumers stop before the producer and the admin client they may use
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (final Exception e) {
+                LOG.warn("closing {} failed: {}", resources.get(i).getClass().getSimpleName(), e.toString());
+            }
+        }
+        resources.clear();
+    }
+
+    private static int partitionCount(final Admin admin, final String topic) {
+        try {
+            final TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames()
+                    .get(KAFKA_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(topic);
+            return description.partitions().size();
+        } catch (final ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot describe " + topic + ": " + e.getMessage(), e);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while describing " + topic, e);
+        }
+    }
+}

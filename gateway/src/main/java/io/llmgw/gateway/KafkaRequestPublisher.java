@@ -1,0 +1,105 @@
+package io.llmgw.gateway;
+
+import io.llmgw.schemas.ApiError;
+import io.llmgw.schemas.CancelCommand;
+import io.llmgw.schemas.RequestEnvelope;
+import io.llmgw.schemas.Topic;
+import io.llmgw.schemas.Topics;
+import io.llmgw.settings.KafkaClientProps;
+import io.llmgw.settings.Settings;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Publishes requests to {@code topics.requests()} and cancellations to {@code topics.control()} with one idempotent
+ * {@code acks=all} producer (records are encoded with each topic's own serdes, so one producer serves both).
+ */
+public final class KafkaRequestPublisher implements RequestPublisher, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaRequestPublisher.class);
+
+    private final Producer<byte[], byte[]> producer;
+    private final Topics topics;
+    private final Duration timeout;
+
+    public KafkaRequestPublisher(final Producer<byte[], byte[]> producer, final Topics topics, final Duration timeout) {
+        this.producer = producer;
+        this.topics = topics;
+        this.timeout = timeout;
+    }
+
+    /** A publisher with the project's producer settings; {@code KAFKA_*} settings still win over these defaults. */
+    public static KafkaRequestPublisher create(final Settings settings, final GatewayConfig config) {
+        final Map<String, Object> props = KafkaClientProps.producer(settings);
+        props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "llmgw-gateway-" + config.gatewayId());
+        // send() blocks while it fetches metadata; without this an unreachable cluster holds a client for 60 s
+        props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, config.publishTimeout().toMillis());
+        return new KafkaRequestPublisher(
+                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer()),
+                config.topics(), config.publishTimeout());
+    }
+
+    @Override
+    public void publish(final RequestEnvelope envelope) throws PublishException {
+        try {
+            producer.send(record(topics.requests(), envelope.id(), envelope)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (final ExecutionException e) {
+            throw failure(e.getCause());
+        } catch (final TimeoutException e) {
+            throw new PublishException(ApiError.unavailable("Kafka did not acknowledge the request within "
+                    + timeout.toMillis() + " ms; try again later."), true, e);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PublishException(ApiError.unavailable("The gateway is shutting down."), true, e);
+        } catch (final KafkaException e) {
+            throw failure(e);
+        }
+    }
+
+    @Override
+    public void cancel(final CancelCommand command) {
+        try {
+            producer.send(record(topics.control(), command.id(), command), (metadata, error) -> {
+                if (error != null) {
+                    LOG.warn("could not publish cancel for {} ({}): {}", command.id(), command.reason(), error.toString());
+                }
+            });
+        } catch (final KafkaException e) {
+            LOG.warn("could not publish cancel for {} ({}): {}", command.id(), command.reason(), e.toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(5));
+    }
+
+    private static <V> ProducerRecord<byte[], byte[]> record(final Topic<String, V> topic, final String key,
+                                                             final V value) {
+        return new ProducerRecord<>(topic.name(), topic.keySerde().serializer().serialize(topic.name(), key),
+                topic.valueSerde().encode(value));
+    }
+
+    private static PublishException failure(final Throwable cause) {
+        if (cause instanceof RecordTooLargeException) {
+            return new PublishException(new ApiError(413, "The request is larger than Kafka accepts for one record"
+                    + " (" + cause.getMessage() + ").", "invalid_request_error", null, "request_too_large"), false, cause);
+        }
+        final boolean unknown = cause instanceof org.apache.kafka.common.errors.TimeoutException;
+        return new PublishException(ApiError.unavailable("Kafka did not accept the request: " + cause.getMessage()),
+                unknown, cause);
+    }
+}

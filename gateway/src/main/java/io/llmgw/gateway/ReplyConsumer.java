@@ -1,0 +1,160 @@
+package io.llmgw.gateway;
+
+import io.llmgw.schemas.Decoded;
+import io.llmgw.schemas.ResponseEvent;
+import io.llmgw.schemas.Topic;
+import io.llmgw.settings.KafkaClientProps;
+import io.llmgw.settings.Settings;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Reads this gateway's reply partitions of the events topic and hands each event to the request waiting for it.
+ *
+ * <p>No consumer group: the partitions are {@code assign()}ed, because they belong to this instance by configuration,
+ * and reading starts at the end, because replies to requests of an earlier run have nobody waiting. Requests are
+ * accepted only once the start positions are known ({@link #isReady()}); a reply written before that could otherwise
+ * be skipped.
+ *
+ * <p>Threading: one platform thread owns the consumer; other threads only call {@link Consumer#wakeup()} (in
+ * {@link #close()}) and read the volatile flags.
+ */
+public final class ReplyConsumer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReplyConsumer.class);
+    private static final Duration POLL = Duration.ofMillis(500);
+
+    private final Consumer<String, byte[]> consumer;
+    private final Topic<String, ResponseEvent> topic;
+    private final List<TopicPartition> partitions;
+    private final PendingReplies pending;
+    private final Thread thread;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean running = true;
+    private volatile boolean ready;
+
+    ReplyConsumer(final Consumer<String, byte[]> consumer, final Topic<String, ResponseEvent> topic,
+                  final ReplyPartitions partitions, final PendingReplies pending) {
+        this.consumer = consumer;
+        this.topic = topic;
+        this.partitions = partitions.partitions().stream().map(p -> new TopicPartition(topic.name(), p)).toList();
+        this.pending = pending;
+        this.thread = Thread.ofPlatform().name("llmgw-reply-consumer").daemon().unstarted(this::run);
+    }
+
+    /** Starts a consumer of {@code partitions} of the events topic on its own thread. */
+    public static ReplyConsumer start(final Settings settings, final GatewayConfig config,
+                                      final ReplyPartitions partitions, final PendingReplies pending) {
+        final Map<String, Object> props = KafkaClientProps.consumer(settings);
+        props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "llmgw-gateway-replies-" + config.gatewayId());
+        final Topic<String, ResponseEvent> events = config.topics().events();
+        return start(new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer()), events,
+                partitions, pending);
+    }
+
+    static ReplyConsumer start(final Consumer<String, byte[]> consumer, final Topic<String, ResponseEvent> topic,
+                               final ReplyPartitions partitions, final PendingReplies pending) {
+        final ReplyConsumer replies = new ReplyConsumer(consumer, topic, partitions, pending);
+        replies.thread.start();
+        return replies;
+    }
+
+    /** True while the consumer runs and knows where its partitions end: replies from now on will be seen. */
+    public boolean isReady() {
+        return ready && thread.isAlive();
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            if (!stopped.await(10, TimeUnit.SECONDS)) {
+                LOG.warn("reply consumer did not stop within 10 s");
+            }
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void run() {
+        try {
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            awaitPositions();
+            while (running) {
+                pollOnce();
+            }
+        } catch (final WakeupException | InterruptException e) {
+            if (running) {
+                LOG.error("reply consumer interrupted while running; no more replies will be delivered", e);
+            }
+        } catch (final RuntimeException e) {
+            LOG.error("reply consumer failed; no more replies will be delivered", e);
+        } finally {
+            ready = false;
+            closeQuietly();
+            stopped.countDown();
+        }
+    }
+
+    /** position() resolves the lazy seek now, so that "ready" means the start offsets are fixed. */
+    private void awaitPositions() {
+        while (running && !ready) {
+            try {
+                partitions.forEach(consumer::position);
+                ready = true;
+                LOG.debug("reply consumer positioned on {}", partitions);
+            } catch (final org.apache.kafka.common.errors.TimeoutException e) {
+                LOG.warn("reply consumer cannot find the end of {} yet (is Kafka reachable?): {}", partitions,
+                        e.getMessage());
+            }
+        }
+    }
+
+    private void pollOnce() {
+        try {
+            for (final ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
+                handle(record);
+            }
+        } catch (final WakeupException | InterruptException e) {
+            throw e;
+        } catch (final KafkaException e) {
+            // a broker hiccup (or a lost partition) must not end reply delivery for the life of the process
+            LOG.warn("polling replies failed, retrying: {}", e.toString());
+        }
+    }
+
+    private void handle(final ConsumerRecord<String, byte[]> record) {
+        switch (topic.valueSerde().decode(record.value())) {
+            case Decoded.Ok<ResponseEvent> ok -> pending.dispatch(ok.value());
+            case Decoded.Failed<ResponseEvent> failed -> LOG.warn("skipping unreadable reply at {}-{}@{} (key {}): {}",
+                    record.topic(), record.partition(), record.offset(), record.key(), failed.reason());
+        }
+    }
+
+    private void closeQuietly() {
+        try {
+            consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+        } catch (final RuntimeException e) {
+            LOG.debug("closing the reply consumer failed", e);
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package io.llmgw.gateway;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.llmgw.schemas.ApiError;
+import io.llmgw.schemas.Endpoint;
+import io.llmgw.schemas.Json;
+import io.llmgw.schemas.RequestEnvelope;
+
+import java.io.IOException;
+
+/**
+ * Reads and checks a client's body for a completions endpoint, the way the OpenAI API answers bad input: a 400 naming
+ * the field ({@code param}), or a 404 for a model nobody serves. The body itself is kept unchanged for the LLM host;
+ * only the fields the gateway routes on are checked.
+ */
+public final class RequestValidator {
+
+    /** What validation decided. */
+    public sealed interface Outcome {
+
+        record Rejected(ApiError error) implements Outcome {
+        }
+
+        /** A body that may be sent on; {@code body} is the client's JSON, untouched. */
+        record Accepted(Endpoint endpoint, String model, boolean stream, ObjectNode body) implements Outcome {
+
+            /** The envelope for this request, as the gateway publishes it (first attempt, someone waiting). */
+            public RequestEnvelope envelope(final String id, final RequestStamp stamp) {
+                return new RequestEnvelope(id, endpoint, model, stream, body, stamp.receivedAtMs(),
+                        stamp.deadlineMs(), stamp.replyPartition(), stamp.gatewayId(), stamp.keyId(), 1, false);
+            }
+        }
+    }
+
+    /** Where and when a request was accepted: the envelope fields that do not come from the body. */
+    public record RequestStamp(long receivedAtMs, long deadlineMs, int replyPartition, String gatewayId,
+                               String keyId) {
+    }
+
+    // a body such as `{"model": "x"} trailing` is not one JSON value: refuse it rather than drop the rest
+    private static final ObjectReader READER = Json.MAPPER.reader()
+            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    private final ModelCatalog models;
+
+    public RequestValidator(final ModelCatalog models) {
+        this.models = models;
+    }
+
+    public Outcome validate(final Endpoint endpoint, final byte[] body) {
+        final JsonNode tree;
+        try {
+            tree = body.length == 0 ? null : READER.readTree(body);
+        } catch (final JacksonException e) {
+            return rejected("We could not parse the JSON body of your request. The OpenAI API expects a JSON"
+                    + " payload: " + e.getOriginalMessage(), null);
+        } catch (final IOException e) {
+            return rejected("We could not read the body of your request: " + e.getMessage(), null);
+        }
+        if (tree == null || tree.isMissingNode()) {
+            return rejected("The request body is empty; a JSON object is expected.", null);
+        }
+        if (!(tree instanceof ObjectNode object)) {
+            return rejected("The request body must be a JSON object, not " + kind(tree) + ".", null);
+        }
+        final JsonNode model = object.get("model");
+        if (model == null || model.isNull()) {
+            return rejected("you must provide a model parameter", "model");
+        }
+        if (!model.isTextual()) {
+            return rejected("'model' must be a string, not " + kind(model) + ".", "model");
+        }
+        if (model.asText().isBlank()) {
+            return rejected("'model' must not be empty.", "model");
+        }
+        final Outcome fieldProblem = checkRequiredField(endpoint, object);
+        if (fieldProblem != null) {
+            return fieldProblem;
+        }
+        final JsonNode stream = object.get("stream");
+        if (stream != null && !stream.isNull() && !stream.isBoolean()) {
+            return rejected("'stream' must be a boolean, not " + kind(stream) + ".", "stream");
+        }
+        if (models.find(model.asText()).isEmpty()) {
+            return new Outcome.Rejected(ApiError.modelNotFound(model.asText()));
+        }
+        return new Outcome.Accepted(endpoint, model.asText(), stream != null && stream.asBoolean(false), object);
+    }
+
+    private static Outcome checkRequiredField(final Endpoint endpoint, final ObjectNode body) {
+        final String field = endpoint.requiredField();
+        final JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            return rejected("Missing required parameter: '" + field + "'.", field);
+        }
+        return switch (endpoint) {
+            case CHAT_COMPLETIONS -> !value.isArray()
+                    ? rejected("'" + field + "' must be an array of messages, not " + kind(value) + ".", field)
+                    : value.isEmpty()
+                    ? rejected("'" + field + "' must contain at least one message.", field)
+                    : null;
+            // a prompt is a string, or an array of strings or of token ids; the LLM host checks the details
+            case COMPLETIONS -> value.isTextual() || value.isArray()
+                    ? null
+                    : rejected("'" + field + "' must be a string or an array, not " + kind(value) + ".", field);
+        };
+    }
+
+    private static Outcome rejected(final String message, final String param) {
+        return new Outcome.Rejected(ApiError.badRequest(message, param));
+    }
+
+    private static String kind(final JsonNode node) {
+        return switch (node.getNodeType()) {
+            case ARRAY -> "an array";
+            case OBJECT, POJO -> "an object";
+            case STRING -> "a string";
+            case NUMBER -> "a number";
+            case BOOLEAN -> "a boolean";
+            case NULL, MISSING -> "null";
+            case BINARY -> "binary data";
+        };
+    }
+}

@@ -1,0 +1,434 @@
+package io.llmgw.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.javalin.Javalin;
+import io.llmgw.schemas.ApiError;
+import io.llmgw.schemas.CancelCommand;
+import io.llmgw.schemas.Endpoint;
+import io.llmgw.schemas.Json;
+import io.llmgw.schemas.RequestEnvelope;
+import io.llmgw.schemas.Topics;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okio.BufferedSink;
+import okio.BufferedSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class GatewayHttpTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(5);
+    private static final MediaType JSON = MediaType.get("application/json");
+    private static final String KEY = "sk-test";
+    private static final String CHAT = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    private static final String STREAM_CHAT =
+            "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":true}";
+
+    private final OkHttpClient client = new OkHttpClient.Builder().readTimeout(WAIT).build();
+    private final RecordingPublisher publisher = new RecordingPublisher();
+    private final PendingReplies replies = new PendingReplies();
+    private final FakeModels models = FakeModels.of("gpt-4o", "Qwen/Qwen2.5-72B-Instruct-AWQ");
+    private final ReplyPartitions partitions = ReplyPartitions.parse("3-4");
+    private final GatewayMetrics metrics = new GatewayMetrics();
+    private final AtomicBoolean accepting = new AtomicBoolean(true);
+    private Javalin app;
+    private String base;
+
+    @AfterEach
+    void stop() {
+        if (app != null) {
+            app.stop();
+        }
+    }
+
+    private void start(final Duration requestTimeout, final Duration keepAlive) {
+        final GatewayConfig config = new GatewayConfig("127.0.0.1", 0, Set.of(KEY), 1024, requestTimeout,
+                Duration.ofSeconds(1), keepAlive, Optional.of(partitions), "gw-test", new Topics("test"));
+        app = new GatewayHttp(config, models, publisher, replies, partitions, accepting::get,
+                () -> Map.of("models", models.isLoaded()), metrics).create().start("127.0.0.1", 0);
+        base = "http://127.0.0.1:" + app.port();
+    }
+
+    private void start() {
+        start(WAIT, Duration.ofSeconds(15));
+    }
+
+    private Request.Builder post(final String path, final String body) {
+        return new Request.Builder().url(base + path).header("Authorization", "Bearer " + KEY)
+                .post(RequestBody.create(body, JSON));
+    }
+
+    private Response call(final Request.Builder request) throws IOException {
+        return client.newCall(request.build()).execute();
+    }
+
+    private static JsonNode json(final Response response) throws IOException {
+        return Json.MAPPER.readTree(response.body().string());
+    }
+
+    private static void assertOpenAiError(final Response response, final int status, final String code)
+            throws IOException {
+        assertEquals(status, response.code());
+        assertTrue(response.header("Content-Type", "").startsWith("application/json"), response.header("Content-Type"));
+        final JsonNode error = json(response).path("error");
+        assertTrue(error.isObject(), "an OpenAI error body");
+        assertTrue(error.path("message").isTextual());
+        assertTrue(error.path("type").isTextual());
+        assertTrue(error.has("param"));
+        if (code != null) {
+            assertEquals(code, error.path("code").asText());
+        }
+    }
+
+    private static void assertRequestId(final Response response) {
+        final String id = response.header(GatewayHttp.REQUEST_ID_HEADER);
+        assertNotNull(id, "X-Request-Id");
+        assertTrue(id.matches("req_[0-9a-f]{24}"), id);
+    }
+
+    @Test
+    void shouldAnswer401WhenTheApiKeyIsMissing() throws IOException {
+        start();
+        try (Response response = call(new Request.Builder().url(base + "/v1/chat/completions")
+                .post(RequestBody.create(CHAT, JSON)))) {
+            assertRequestId(response);
+            assertOpenAiError(response, 401, "invalid_api_key");
+        }
+        assertTrue(publisher.published.isEmpty());
+    }
+
+    @Test
+    void shouldAnswer401WhenTheApiKeyIsWrong() throws IOException {
+        start();
+        try (Response response = call(post("/v1/completions", "{}").header("Authorization", "Bearer sk-nope"))) {
+            assertOpenAiError(response, 401, "invalid_api_key");
+        }
+        try (Response response = call(new Request.Builder().url(base + "/v1/models"))) {
+            assertOpenAiError(response, 401, "invalid_api_key");
+        }
+    }
+
+    @Test
+    void shouldAnswer400NamingTheParamWhenTheBodyIsInvalid() throws IOException {
+        start();
+        try (Response response = call(post("/v1/chat/completions", "{\"model\":\"gpt-4o\"}"))) {
+            assertRequestId(response);
+            assertEquals(400, response.code());
+            assertEquals("messages", json(response).path("error").path("param").asText());
+        }
+        try (Response response = call(post("/v1/chat/completions", "{not json"))) {
+            assertOpenAiError(response, 400, null);
+        }
+    }
+
+    @Test
+    void shouldAnswer413WithAnOpenAiBodyWhenTheDeclaredLengthIsTooLarge() throws IOException {
+        start();
+        final String big = "{\"model\":\"gpt-4o\",\"messages\":[{\"content\":\"" + "x".repeat(2000) + "\"}]}";
+        try (Response response = call(post("/v1/chat/completions", big))) {
+            assertRequestId(response);
+            assertOpenAiError(response, 413, "request_too_large");
+        }
+        assertTrue(publisher.published.isEmpty());
+    }
+
+    @Test
+    void shouldAnswer413WhenAChunkedBodyPassesTheLimit() throws IOException {
+        start();
+        final RequestBody chunked = new RequestBody() {
+            @Override
+            public MediaType contentType() {
+                return JSON;
+            }
+
+            @Override
+            public long contentLength() {
+                return -1; // no Content-Length: OkHttp sends it chunked
+            }
+
+            @Override
+            public void writeTo(final BufferedSink sink) throws IOException {
+                sink.writeUtf8("{\"model\":\"gpt-4o\",\"messages\":[{\"content\":\"" + "x".repeat(1500) + "\"}]}");
+            }
+        };
+        try (Response response = call(new Request.Builder().url(base + "/v1/chat/completions")
+                .header("Authorization", "Bearer " + KEY).post(chunked))) {
+            assertOpenAiError(response, 413, "request_too_large");
+        }
+    }
+
+    @Test
+    void shouldAnswer404InOpenAiFormWhenTheRouteIsUnknown() throws IOException {
+        start();
+        try (Response response = call(new Request.Builder().url(base + "/v1/nothing-here"))) {
+            assertRequestId(response);
+            assertOpenAiError(response, 404, "unknown_url");
+        }
+    }
+
+    @Test
+    void shouldAnswer405InOpenAiFormWhenTheMethodIsWrong() throws IOException {
+        start();
+        try (Response response = call(new Request.Builder().url(base + "/v1/chat/completions")
+                .header("Authorization", "Bearer " + KEY))) {
+            assertRequestId(response);
+            assertOpenAiError(response, 405, "method_not_allowed");
+        }
+    }
+
+    @Test
+    void shouldAnswer404WhenTheModelIsUnknown() throws IOException {
+        start();
+        try (Response response = call(post("/v1/chat/completions", CHAT.replace("gpt-4o", "gpt-5")))) {
+            assertOpenAiError(response, 404, "model_not_found");
+        }
+        assertTrue(publisher.published.isEmpty());
+    }
+
+    @Test
+    void shouldAnswer503WhenTheGatewayIsNotAccepting() throws IOException {
+        start();
+        accepting.set(false);
+        try (Response response = call(post("/v1/chat/completions", CHAT))) {
+            assertOpenAiError(response, 503, "service_unavailable");
+        }
+        assertTrue(publisher.published.isEmpty());
+    }
+
+    @Test
+    void shouldPublishTheEnvelopeAndAnswerWithTheCompletionWhenTheWorkerCompletes() throws Exception {
+        start();
+        final JsonNode completion = Events.completion("hello");
+        publisher.onPublish = envelope -> replies.dispatch(Events.complete(envelope.id(), 0, 1, completion));
+        final long before = System.currentTimeMillis();
+
+        try (Response response = call(post("/v1/chat/completions", CHAT))) {
+            assertEquals(200, response.code());
+            assertEquals(completion, json(response));
+            final RequestEnvelope envelope = publisher.nextPublished(WAIT);
+            assertEquals(response.header(GatewayHttp.REQUEST_ID_HEADER), envelope.id());
+            assertEquals(Endpoint.CHAT_COMPLETIONS, envelope.endpoint());
+            assertEquals("gpt-4o", envelope.model());
+            assertEquals(Json.MAPPER.readTree(CHAT), envelope.body());
+            assertTrue(partitions.partitions().contains(envelope.replyPartition()));
+            assertEquals("gw-test", envelope.gatewayId());
+            assertEquals(BearerAuth.keyId(KEY), envelope.keyId());
+            assertEquals(1, envelope.attempt());
+            assertTrue(envelope.receivedAtMs() >= before);
+            assertEquals(envelope.receivedAtMs() + WAIT.toMillis(), envelope.deadlineMs());
+        }
+        assertEquals(0, replies.size());
+        assertNull(publisher.cancels.poll());
+    }
+
+    @Test
+    void shouldAnswerWithTheWorkersStatusAndErrorWhenTheWorkerFails() throws IOException {
+        start();
+        publisher.onPublish = envelope -> replies.dispatch(Events.error(envelope.id(), 0, 1,
+                ApiError.rateLimited("slow down")));
+        try (Response response = call(post("/v1/completions", "{\"model\":\"gpt-4o\",\"prompt\":\"hi\"}"))) {
+            assertOpenAiError(response, 429, "rate_limit_exceeded");
+        }
+    }
+
+    @Test
+    void shouldAnswer504AndCancelWhenTheDeadlinePasses() throws Exception {
+        start(Duration.ofMillis(300), Duration.ofSeconds(15));
+        try (Response response = call(post("/v1/chat/completions", CHAT))) {
+            assertOpenAiError(response, 504, "timeout");
+            final CancelCommand cancel = publisher.nextCancel(WAIT);
+            assertEquals(response.header(GatewayHttp.REQUEST_ID_HEADER), cancel.id());
+            assertEquals("deadline", cancel.reason());
+        }
+        assertEquals(0, replies.size());
+    }
+
+    @Test
+    void shouldAnswer503AndForgetTheRequestWhenPublishingFails() throws Exception {
+        start();
+        publisher.onPublish = envelope -> {
+            throw new PublishException(ApiError.unavailable("Kafka is down"), true, null);
+        };
+        try (Response response = call(post("/v1/chat/completions", CHAT))) {
+            assertOpenAiError(response, 503, "service_unavailable");
+            assertEquals(response.header(GatewayHttp.REQUEST_ID_HEADER), publisher.nextCancel(WAIT).id());
+        }
+        assertEquals(0, replies.size());
+    }
+
+    @Test
+    void shouldFlushEachChunkThenEndWithDoneWhenTheWorkerStreams() throws Exception {
+        start();
+        publisher.onPublish = envelope -> replies.dispatch(Events.chunk(envelope.id(), 0, 1));
+        try (Response response = call(post("/v1/chat/completions", STREAM_CHAT))) {
+            assertEquals(200, response.code());
+            assertRequestId(response);
+            assertTrue(response.header("Content-Type", "").startsWith("text/event-stream"));
+            assertEquals("no-cache", response.header("Cache-Control"));
+            assertEquals("no", response.header("X-Accel-Buffering"));
+            final BufferedSource events = response.body().source();
+            // chunk 0 must arrive while the worker has sent nothing more: it was flushed on its own
+            assertEquals("data: {\"n\":0,\"attempt\":1}", events.readUtf8LineStrict());
+            assertEquals("", events.readUtf8LineStrict());
+
+            final String id = publisher.nextPublished(WAIT).id();
+            replies.dispatch(Events.chunk(id, 2, 1));
+            replies.dispatch(Events.chunk(id, 1, 1));
+            replies.dispatch(Events.chunk(id, 1, 1));
+            replies.dispatch(Events.complete(id, 3, 1, null));
+
+            assertEquals(List.of("data: {\"n\":1,\"attempt\":1}", "", "data: {\"n\":2,\"attempt\":1}", "",
+                    "data: [DONE]", ""), readAll(events));
+        }
+    }
+
+    @Test
+    void shouldAnswerAPlainJsonErrorWhenAStreamFailsBeforeItsFirstChunk() throws IOException {
+        start();
+        publisher.onPublish = envelope -> replies.dispatch(Events.error(envelope.id(), 0, 1,
+                ApiError.upstream(502, "host unreachable")));
+        try (Response response = call(post("/v1/chat/completions", STREAM_CHAT))) {
+            assertOpenAiError(response, 502, "upstream_error");
+        }
+    }
+
+    @Test
+    void shouldEndTheStreamWithAnErrorEventThenDoneWhenTheWorkerFailsAfterChunks() throws IOException {
+        start();
+        publisher.onPublish = envelope -> {
+            replies.dispatch(Events.chunk(envelope.id(), 0, 1));
+            replies.dispatch(Events.chunk(envelope.id(), 0, 2));
+        };
+        try (Response response = call(post("/v1/chat/completions", STREAM_CHAT))) {
+            assertEquals(200, response.code());
+            final List<String> lines = readAll(response.body().source());
+            assertEquals(6, lines.size(), lines.toString());
+            assertEquals("data: {\"n\":0,\"attempt\":1}", lines.get(0));
+            final JsonNode error = Json.MAPPER.readTree(lines.get(2).substring("data: ".length()));
+            assertEquals(ReplySequencer.FAILOVER_MESSAGE, error.path("error").path("message").asText());
+            assertEquals("data: [DONE]", lines.get(4));
+        }
+    }
+
+    @Test
+    void shouldEndTheStreamWithATimeoutEventAndCancelWhenTheDeadlinePassesMidStream() throws Exception {
+        start(Duration.ofMillis(400), Duration.ofMillis(100));
+        publisher.onPublish = envelope -> replies.dispatch(Events.chunk(envelope.id(), 0, 1));
+        try (Response response = call(post("/v1/chat/completions", STREAM_CHAT))) {
+            final List<String> data = readAll(response.body().source()).stream()
+                    .filter(line -> line.startsWith("data: ")).toList();
+            assertEquals(3, data.size(), data.toString());
+            assertEquals("timeout", Json.MAPPER.readTree(data.get(1).substring(6)).path("error").path("code").asText());
+            assertEquals("data: [DONE]", data.get(2));
+            assertEquals("deadline", publisher.nextCancel(WAIT).reason());
+        }
+    }
+
+    @Test
+    void shouldPublishACancelWhenTheClientDisconnectsMidStream() throws Exception {
+        start(Duration.ofSeconds(30), Duration.ofMillis(50));
+        publisher.onPublish = envelope -> replies.dispatch(Events.chunk(envelope.id(), 0, 1));
+        final String id;
+        try (Response response = call(post("/v1/chat/completions", STREAM_CHAT))) {
+            id = response.header(GatewayHttp.REQUEST_ID_HEADER);
+            assertEquals("data: {\"n\":0,\"attempt\":1}", response.body().source().readUtf8LineStrict());
+        }
+        // closing the response before its end drops the connection; the next keep-alive write fails
+        final CancelCommand cancel = publisher.nextCancel(WAIT);
+        assertNotNull(cancel, "a cancel after the client went away");
+        assertEquals(id, cancel.id());
+        assertEquals("client_disconnected", cancel.reason());
+    }
+
+    @Test
+    void shouldListModelsAndShowOneWhoseIdHasASlash() throws IOException {
+        start();
+        try (Response response = call(new Request.Builder().url(base + "/v1/models")
+                .header("Authorization", "Bearer " + KEY))) {
+            assertEquals(200, response.code());
+            final JsonNode list = json(response);
+            assertEquals("list", list.path("object").asText());
+            assertEquals(2, list.path("data").size());
+            final JsonNode first = list.path("data").get(0);
+            assertEquals("Qwen/Qwen2.5-72B-Instruct-AWQ", first.path("id").asText());
+            assertEquals("model", first.path("object").asText());
+            assertEquals(1_700_000_000L, first.path("created").asLong());
+            assertEquals("tests", first.path("owned_by").asText());
+        }
+        try (Response response = call(new Request.Builder().url(base + "/v1/models/Qwen/Qwen2.5-72B-Instruct-AWQ")
+                .header("Authorization", "Bearer " + KEY))) {
+            assertEquals(200, response.code());
+            assertEquals("Qwen/Qwen2.5-72B-Instruct-AWQ", json(response).path("id").asText());
+        }
+        try (Response response = call(new Request.Builder().url(base + "/v1/models/Qwen/nope")
+                .header("Authorization", "Bearer " + KEY))) {
+            assertOpenAiError(response, 404, "model_not_found");
+        }
+    }
+
+    @Test
+    void shouldAnswerHealthAlwaysAndReadyOnlyWhenEveryCheckHolds() throws IOException {
+        start();
+        models.loaded(false);
+        try (Response response = call(new Request.Builder().url(base + "/health"))) {
+            assertEquals(200, response.code());
+            assertEquals("ok", json(response).path("status").asText());
+        }
+        try (Response response = call(new Request.Builder().url(base + "/ready"))) {
+            assertEquals(503, response.code());
+            assertTrue(json(response).path("checks").has("models"));
+        }
+        models.loaded(true);
+        try (Response response = call(new Request.Builder().url(base + "/ready"))) {
+            assertEquals(200, response.code());
+            assertEquals("ready", json(response).path("status").asText());
+        }
+    }
+
+    @Test
+    void shouldCountRequestsByModelEndpointAndStatusWhenScraped() throws IOException {
+        start();
+        publisher.onPublish = envelope -> replies.dispatch(Events.complete(envelope.id(), 0, 1,
+                Events.completion("hi")));
+        call(post("/v1/chat/completions", CHAT)).close();
+        call(post("/v1/chat/completions", "{}")).close();
+
+        try (Response response = call(new Request.Builder().url(base + "/metrics"))) {
+            assertEquals(200, response.code());
+            final String text = response.body().string();
+            assertTrue(text.contains(
+                    "llmgw_gateway_requests_total{endpoint=\"chat.completions\",model=\"gpt-4o\",status=\"200\"} 1"),
+                    text);
+            assertTrue(text.contains(
+                    "llmgw_gateway_requests_total{endpoint=\"chat.completions\",model=\"none\",status=\"400\"} 1"),
+                    text);
+            assertTrue(text.contains("llmgw_gateway_request_duration_seconds"), text);
+        }
+    }
+
+    private static List<String> readAll(final BufferedSource source) throws IOException {
+        final List<String> lines = new ArrayList<>();
+        String line;
+        while ((line = source.readUtf8Line()) != null) {
+            lines.add(line);
+        }
+        return lines;
+    }
+}
