@@ -27,7 +27,7 @@ final class Events {
 
     static ObjectNode marker(final long seq, final int attempt) {
         final ObjectNode data = Json.object();
-        data.put("n", seq);
+        data.put("n", Math.toIntExact(seq)); // an int, as a decoded event holds it
         data.put("attempt", attempt);
         return data;
     }
