@@ -127,16 +127,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         try {
             bootstrap = output.ready().get(options.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (final ExecutionException | TimeoutException | InterruptedException e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            } else if (e instanceof ExecutionException) {
-                // its output ended, so it is exiting: wait for the exit code that the message reports
-                awaitExit(process, TERMINATE_GRACE);
-            }
-            final String message = failure(process, e, options, dataDir, output);
-            stop(process, TERMINATE_GRACE);
-            removeHook(hook);
-            throw new IllegalStateException(message, e);
+            throw startFailed(process, hook, output, e, options, dataDir);
         }
         final EmbeddedKafka kafka = new EmbeddedKafka(process, bootstrap, options.stopTimeout(), hook);
         LOG.info("Kafka broker ready at {} in {} ms (child JVM pid {}, data {})", bootstrap,
@@ -231,6 +222,22 @@ public final class EmbeddedKafka implements AutoCloseable {
         } catch (final IllegalStateException e) {
             // the JVM is already shutting down, and the hook is running or has run
         }
+    }
+
+    /** Stops what is left of the child and describes the failure, quoting the child's own words. */
+    private static IllegalStateException startFailed(final Process process, final Thread hook,
+                                                     final BrokerOutput output, final Exception cause,
+                                                     final Options options, final Path dataDir) {
+        if (cause instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+        } else if (cause instanceof ExecutionException) {
+            // its output ended, so it is exiting: wait for the exit code that the message reports
+            awaitExit(process, TERMINATE_GRACE);
+        }
+        final String message = failure(process, cause, options, dataDir, output);
+        stop(process, TERMINATE_GRACE);
+        removeHook(hook);
+        return new IllegalStateException(message, cause);
     }
 
     private static String failure(final Process process, final Exception cause, final Options options,
