@@ -26,6 +26,7 @@ final class CompletionsHandler {
     static final String CANCEL_DEADLINE = "deadline";
     static final String CANCEL_DISCONNECTED = "client_disconnected";
     static final String CANCEL_PUBLISH_FAILED = "publish_failed";
+    static final String CANCEL_GATEWAY_ERROR = "gateway_error";
 
     /** Status recorded when the client went away mid-answer (nginx's convention; never sent). */
     static final int CLIENT_CLOSED = 499;
@@ -112,10 +113,16 @@ final class CompletionsHandler {
                 }
                 return refuse(ctx, request.model(), e.error());
             }
-            final int status = request.stream()
-                    ? answerWithStream(ctx, id, pending, deadlineNanos)
-                    : answerWithJson(ctx, id, pending, deadlineNanos);
-            return new Served(request.model(), status);
+            try {
+                final int status = request.stream()
+                        ? answerWithStream(ctx, id, pending, deadlineNanos)
+                        : answerWithJson(ctx, id, pending, deadlineNanos);
+                return new Served(request.model(), status);
+            } catch (final RuntimeException | InterruptedException e) {
+                // nobody will read this request's reply any more: stop the work (the error handler answers)
+                cancel(id, CANCEL_GATEWAY_ERROR);
+                throw e;
+            }
         } finally {
             replies.unregister(id);
         }

@@ -19,6 +19,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -420,6 +422,41 @@ class GatewayHttpTest {
                     "llmgw_gateway_requests_total{endpoint=\"chat.completions\",model=\"none\",status=\"400\"} 1"),
                     text);
             assertTrue(text.contains("llmgw_gateway_request_duration_seconds"), text);
+        }
+    }
+
+    @Test
+    void shouldAnswerAnEmptyStreamEndedByDoneWhenTheWorkerCompletesWithoutChunks() throws IOException {
+        start();
+        publisher.onPublish = envelope -> replies.dispatch(Events.complete(envelope.id(), 0, 1, null));
+        try (Response response = call(post("/v1/chat/completions", STREAM_CHAT))) {
+            assertEquals(200, response.code());
+            assertEquals(List.of("data: [DONE]", ""), readAll(response.body().source()));
+        }
+    }
+
+    @Test
+    void shouldAnswerAnOpenAiErrorWithTheRequestIdWhenSomethingUnexpectedFails() throws IOException {
+        start();
+        publisher.onPublish = envelope -> {
+            throw new IllegalStateException("a bug");
+        };
+        try (Response response = call(post("/v1/chat/completions", CHAT))) {
+            assertRequestId(response);
+            assertOpenAiError(response, 503, "internal_error");
+        }
+        assertEquals(0, replies.size());
+    }
+
+    @Test
+    void shouldAnswerJettysOwnErrorsAsOpenAiErrorsWhenTheRequestIsMalformed() throws IOException {
+        start();
+        try (Socket socket = new Socket("127.0.0.1", app.port())) {
+            socket.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\nNot a header\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            final String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(answer.startsWith("HTTP/1.1 400"), answer);
+            assertTrue(answer.contains("{\"error\":{"), answer);
         }
     }
 
