@@ -6,10 +6,13 @@ import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
 import io.llmgw.schemas.ApiError;
 import io.llmgw.schemas.Endpoint;
 import io.llmgw.schemas.Json;
 import io.llmgw.settings.Settings;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,14 +28,18 @@ import java.util.concurrent.CountDownLatch;
  * {@link SimulatedReply} for what they answer and {@link InjectedFaults} for the per-request {@code x_sim} knobs),
  * {@code GET /v1/models}, {@code GET /health} and {@code GET /sim/stats}. Any bearer token is accepted and recorded.
  * <p>
- * Javalin on virtual threads rather than the JDK's HttpServer: Jetty flushes each event as written, lets a fault close
- * the socket abruptly, and keeps thousands of idle streams cheap; the JDK server can do neither of the first two.
+ * Javalin on virtual threads rather than the JDK's HttpServer: Jetty gives access to the connection, which a fault needs
+ * to close the socket abruptly and the simulator needs to notice a client that went away while it waits; the JDK
+ * server hides both. Streams cost a parked virtual thread each, so thousands of them are cheap.
  */
 public final class LlmSimulator implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LlmSimulator.class);
     /** Payload benchmarks send large prompts; Javalin's default limit is 1 MB. */
     private static final long MAX_REQUEST_BYTES = 64L * 1024 * 1024;
+
+    /** Linux caps it at net.core.somaxconn (4096 on current kernels). */
+    private static final int ACCEPT_QUEUE = 4096;
 
     private final SimulatorConfig config;
     private final SimulatorStats stats;
@@ -47,8 +54,7 @@ public final class LlmSimulator implements AutoCloseable {
     /** Starts listening; returns once the port is bound. */
     public static LlmSimulator start(final SimulatorConfig config) {
         final SimulatorStats stats = new SimulatorStats(config.recentRequests());
-        final Javalin app = Javalin.create(javalin -> configure(javalin, config, stats))
-                .start(config.host(), config.port());
+        final Javalin app = Javalin.create(javalin -> configure(javalin, config, stats)).start();
         final LlmSimulator simulator = new LlmSimulator(config, stats, app);
         LOG.info("LLM simulator listening on {} (models {})", simulator.baseUrl(), config.models());
         return simulator;
@@ -72,6 +78,14 @@ public final class LlmSimulator implements AutoCloseable {
         javalin.http.compressionStrategy = CompressionStrategy.NONE;
         javalin.http.maxRequestSize = MAX_REQUEST_BYTES;
         javalin.startup.showJavalinBanner = false;
+        javalin.jetty.addConnector((server, httpConfig) -> {
+            final ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
+            connector.setHost(config.host());
+            connector.setPort(config.port());
+            // a benchmark opens thousands of connections at once; the JVM's default backlog of 50 resets them
+            connector.setAcceptQueueSize(ACCEPT_QUEUE);
+            return connector;
+        });
         javalin.routes.post("/v1/chat/completions", new CompletionEndpoint(Endpoint.CHAT_COMPLETIONS, config, stats));
         javalin.routes.post("/v1/completions", new CompletionEndpoint(Endpoint.COMPLETIONS, config, stats));
         javalin.routes.get("/v1/models", ctx -> json(ctx, 200, ReplyShapes.modelList(config.models())));
@@ -79,6 +93,8 @@ public final class LlmSimulator implements AutoCloseable {
         javalin.routes.get("/sim/stats", ctx -> json(ctx, 200, stats.toJson()));
         javalin.routes.error(404, ctx -> error(ctx, ApiError.notFound(
                 "No route for " + ctx.method().name() + " " + ctx.path() + " on the LLM simulator.")));
+        javalin.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, new ApiError(e.getStatus(),
+                e.getMessage(), e.getStatus() >= 500 ? "server_error" : "invalid_request_error", null, null)));
         javalin.routes.exception(Exception.class, (e, ctx) -> {
             LOG.warn("LLM simulator failed on {} {}", ctx.method().name(), ctx.path(), e);
             error(ctx, new ApiError(500, "The LLM simulator failed: " + e, "server_error", null, null));
@@ -97,6 +113,11 @@ public final class LlmSimulator implements AutoCloseable {
 
     public SimulatorConfig config() {
         return config;
+    }
+
+    /** The model names {@code GET /v1/models} lists. */
+    public List<String> configuredModels() {
+        return config.models();
     }
 
     /** Completion requests received, well formed or not, failed by injection or not. */
@@ -119,13 +140,13 @@ public final class LlmSimulator implements AutoCloseable {
         return stats.openStreams();
     }
 
-    /** Every connection a client closed before its response was finished, oldest first. */
+    /** Connections clients closed before their response was finished, oldest first (the last 10,000). */
     public List<ClientCancel> clientCancels() {
         return stats.clientCancels();
     }
 
-    public int clientCancelCount() {
-        return stats.clientCancels().size();
+    public long clientCancelCount() {
+        return stats.clientCancelCount();
     }
 
     /** The last {@code SIM_RECENT_REQUESTS} completion requests received, oldest first. */

@@ -3,6 +3,7 @@ package io.llmgw.simulator;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -23,7 +24,7 @@ public record ReceivedRequest(Instant receivedAt, String method, String path, Ma
     }
 
     public Optional<String> header(final String name) {
-        return Optional.ofNullable(headers.get(name.toLowerCase(java.util.Locale.ROOT)));
+        return Optional.ofNullable(headers.get(name.toLowerCase(Locale.ROOT)));
     }
 
     /** The token of an {@code Authorization: Bearer <token>} header. */

@@ -127,7 +127,7 @@ public record SimulatorConfig(String host, int port, Duration ttft, double token
     }
 
     /** No waiting at all: what most tests want. */
-    public SimulatorConfig instant() {
+    public SimulatorConfig withoutDelays() {
         return withTtft(Duration.ZERO).withTokensPerSecond(0).withJitter(0);
     }
 

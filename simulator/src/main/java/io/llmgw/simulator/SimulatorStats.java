@@ -11,19 +11,22 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** What the simulator has seen, updated from many request threads at once and read by tests. */
 final class SimulatorStats {
 
+    /** Enough for any test; a long-running dev stack must not grow without bound. */
+    static final int CANCELS_KEPT = 10_000;
+
     private final int recentCapacity;
     private final AtomicLong totalRequests = new AtomicLong();
     private final ConcurrentMap<String, AtomicLong> requestsByKey = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, AtomicLong> requestsByModel = new ConcurrentHashMap<>();
     private final AtomicInteger openStreams = new AtomicInteger();
-    private final List<ClientCancel> clientCancels = new CopyOnWriteArrayList<>();
+    private final AtomicLong clientCancelCount = new AtomicLong();
+    private final Deque<ClientCancel> clientCancels = new ArrayDeque<>();
     private final Deque<ReceivedRequest> recentRequests = new ArrayDeque<>();
     private volatile boolean closing;
 
@@ -59,8 +62,15 @@ final class SimulatorStats {
 
     void recordClientCancel(final ClientCancel cancel) {
         // connections closed by our own shutdown are not clients going away
-        if (!closing) {
-            clientCancels.add(cancel);
+        if (closing) {
+            return;
+        }
+        clientCancelCount.incrementAndGet();
+        synchronized (clientCancels) {
+            if (clientCancels.size() == CANCELS_KEPT) {
+                clientCancels.removeFirst();
+            }
+            clientCancels.addLast(cancel);
         }
     }
 
@@ -86,8 +96,14 @@ final class SimulatorStats {
         return openStreams.get();
     }
 
+    long clientCancelCount() {
+        return clientCancelCount.get();
+    }
+
     List<ClientCancel> clientCancels() {
-        return List.copyOf(clientCancels);
+        synchronized (clientCancels) {
+            return List.copyOf(clientCancels);
+        }
     }
 
     List<ReceivedRequest> recentRequests() {
@@ -101,7 +117,10 @@ final class SimulatorStats {
         totalRequests.set(0);
         requestsByKey.clear();
         requestsByModel.clear();
-        clientCancels.clear();
+        clientCancelCount.set(0);
+        synchronized (clientCancels) {
+            clientCancels.clear();
+        }
         synchronized (recentRequests) {
             recentRequests.clear();
         }
@@ -114,6 +133,7 @@ final class SimulatorStats {
         json.set("requests_by_key", counts(requestsByKey));
         json.set("requests_by_model", counts(requestsByModel));
         json.put("open_streams", openStreams());
+        json.put("client_cancel_count", clientCancelCount());
         final ArrayNode cancels = json.putArray("client_cancels");
         clientCancels().forEach(cancel -> cancels.addObject()
                 .put("at", cancel.at().toString())

@@ -27,7 +27,7 @@ class FaultInjectionTest {
 
     @BeforeAll
     static void start() {
-        simulator = LlmSimulator.start(SimulatorConfig.defaults().instant());
+        simulator = LlmSimulator.start(SimulatorConfig.defaults().withoutDelays());
         http = new SimulatorHttp(simulator);
     }
 

@@ -35,7 +35,7 @@ class LlmSimulatorTest {
 
     @BeforeAll
     static void start() {
-        simulator = LlmSimulator.start(SimulatorConfig.defaults().instant());
+        simulator = LlmSimulator.start(SimulatorConfig.defaults().withoutDelays());
         http = new SimulatorHttp(simulator);
     }
 
