@@ -33,7 +33,18 @@ final class CompletionsHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(CompletionsHandler.class);
 
+    /** How a request ended, for the metrics: the model (when it was a known one) and the status sent. */
     private record Served(String model, int status) {
+    }
+
+    /** Whether a request passed the checks that come before publishing. */
+    private sealed interface Admission {
+
+        record Refused(String model, ApiError error) implements Admission {
+        }
+
+        record Admitted(RequestValidator.Outcome.Accepted request, String keyId) implements Admission {
+        }
     }
 
     private final GatewayConfig config;
@@ -71,10 +82,18 @@ final class CompletionsHandler {
 
     private Served serve(final Context ctx, final Endpoint endpoint, final String id, final long startedNanos)
             throws InterruptedException {
+        return switch (admit(ctx, endpoint)) {
+            case Admission.Refused refused -> refuse(ctx, refused.model(), refused.error());
+            case Admission.Admitted admitted -> publishAndAnswer(ctx, id, admitted, startedNanos);
+        };
+    }
+
+    /** The checks in the order the client hears about them: key, body size, body, model, then our own state. */
+    private Admission admit(final Context ctx, final Endpoint endpoint) {
         final String keyId;
         switch (auth.check(ctx.header(Header.AUTHORIZATION))) {
             case BearerAuth.Outcome.Denied denied -> {
-                return refuse(ctx, null, denied.error());
+                return new Admission.Refused(null, denied.error());
             }
             case BearerAuth.Outcome.Allowed allowed -> keyId = allowed.keyId();
         }
@@ -82,24 +101,27 @@ final class CompletionsHandler {
         try {
             body = bodyLimit.read(ctx.req().getContentLengthLong(), ctx.req().getInputStream());
         } catch (final BodyLimit.TooLargeException e) {
-            return refuse(ctx, null, ApiError.tooLarge(bodyLimit.maxBytes()));
+            return new Admission.Refused(null, ApiError.tooLarge(bodyLimit.maxBytes()));
         } catch (final IOException e) {
-            return refuse(ctx, null, ApiError.badRequest("The request body could not be read: " + e.getMessage(), null));
+            return new Admission.Refused(null,
+                    ApiError.badRequest("The request body could not be read: " + e.getMessage(), null));
         }
-        final RequestValidator.Outcome.Accepted request;
-        switch (validator.validate(endpoint, body)) {
-            case RequestValidator.Outcome.Rejected rejected -> {
-                return refuse(ctx, null, rejected.error());
-            }
-            case RequestValidator.Outcome.Accepted accepted -> request = accepted;
-        }
-        if (!accepting.getAsBoolean()) {
-            return refuse(ctx, request.model(),
-                    ApiError.unavailable("The gateway is not ready to accept requests; try again shortly."));
-        }
+        return switch (validator.validate(endpoint, body)) {
+            case RequestValidator.Outcome.Rejected rejected -> new Admission.Refused(null, rejected.error());
+            case RequestValidator.Outcome.Accepted accepted when !accepting.getAsBoolean() ->
+                    new Admission.Refused(accepted.model(),
+                            ApiError.unavailable("The gateway is not ready to accept requests; try again shortly."));
+            case RequestValidator.Outcome.Accepted accepted -> new Admission.Admitted(accepted, keyId);
+        };
+    }
+
+    private Served publishAndAnswer(final Context ctx, final String id, final Admission.Admitted admitted,
+                                    final long startedNanos) throws InterruptedException {
+        final RequestValidator.Outcome.Accepted request = admitted.request();
         final long nowMs = clock.millis();
         final RequestEnvelope envelope = request.envelope(id, new RequestValidator.RequestStamp(nowMs,
-                nowMs + config.requestTimeout().toMillis(), replyPartitions.forRequest(id), config.gatewayId(), keyId));
+                nowMs + config.requestTimeout().toMillis(), replyPartitions.forRequest(id), config.gatewayId(),
+                admitted.keyId()));
         final long deadlineNanos = startedNanos + config.requestTimeout().toNanos();
         // registered before publishing: a reply may come back before publish() even returns
         final PendingReply pending = replies.register(id);

@@ -86,7 +86,10 @@ public final class RequestValidator {
             return rejected("'stream' must be a boolean, not " + kind(stream) + ".", "stream");
         }
         if (models.find(model.asText()).isEmpty()) {
-            return new Outcome.Rejected(ApiError.modelNotFound(model.asText()));
+            // while the registry is still being read, "no such model" may be false: answer with a retryable error
+            return new Outcome.Rejected(models.isLoaded()
+                    ? ApiError.modelNotFound(model.asText())
+                    : ApiError.unavailable("The gateway is still loading its model list; try again shortly."));
         }
         return new Outcome.Accepted(endpoint, model.asText(), stream != null && stream.asBoolean(false), object);
     }

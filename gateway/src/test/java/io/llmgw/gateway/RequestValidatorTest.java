@@ -121,6 +121,17 @@ class RequestValidatorTest {
     }
 
     @Test
+    void shouldAnswer503NotAn404WhenTheModelListIsStillLoading() {
+        final FakeModels loading = FakeModels.of("gpt-4o");
+        loading.loaded(false);
+
+        final var outcome = new RequestValidator(loading).validate(Endpoint.CHAT_COMPLETIONS,
+                "{\"model\":\"gpt-5\",\"messages\":[{}]}".getBytes(StandardCharsets.UTF_8));
+
+        assertEquals(503, assertInstanceOf(RequestValidator.Outcome.Rejected.class, outcome).error().status());
+    }
+
+    @Test
     void shouldReportTheBodyProblemBeforeTheUnknownModelWhenBothAreWrong() {
         final ApiError error = rejection(Endpoint.CHAT_COMPLETIONS, "{\"model\":\"gpt-5\",\"messages\":[]}");
 
