@@ -56,6 +56,16 @@ public final class ModelCatalog {
         return List.of();
     }
 
+    /**
+     * Models all served by one host with the default settings: what the launcher uses when it starts the built-in
+     * simulator because nothing is configured.
+     */
+    public static List<ModelSpec> forHost(final Settings settings, final List<String> names, final String baseUrl,
+                                          final String token) {
+        final Defaults defaults = Defaults.from(settings);
+        return names.stream().map(name -> defaults.spec(name, baseUrl, token, null)).toList();
+    }
+
     /** The defaults every model starts from; also what the launcher uses for models it configures itself. */
     public record Defaults(int concurrency, Duration firstTokenTimeout, Duration idleTimeout, Duration totalTimeout,
                            int maxAttempts, Duration retryBackoff) {

@@ -1,0 +1,77 @@
+package io.llmgw.processors;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A worker instance's meters, tagged with the model: upstream calls started (retries included), requests completed,
+ * requests failed by status, retries, cancellations, and requests in flight. Safe from any thread.
+ */
+public final class WorkerMetrics {
+
+    private final MeterRegistry registry;
+    private final String model;
+    private final Counter started;
+    private final Counter completed;
+    private final Counter retries;
+    private final Counter cancellations;
+    private final AtomicInteger inFlight = new AtomicInteger();
+
+    public WorkerMetrics(final MeterRegistry registry, final String model) {
+        this.registry = registry;
+        this.model = model;
+        this.started = Counter.builder("llmgw.worker.calls.started").description("upstream calls started, retries included")
+                .tag("model", model).register(registry);
+        this.completed = Counter.builder("llmgw.worker.requests.completed").description("requests that ended complete")
+                .tag("model", model).register(registry);
+        this.retries = Counter.builder("llmgw.worker.retries").description("upstream calls retried after a failure")
+                .tag("model", model).register(registry);
+        this.cancellations = Counter.builder("llmgw.worker.cancellations")
+                .description("requests ended because their client cancelled").tag("model", model).register(registry);
+        Gauge.builder("llmgw.worker.inflight", inFlight, AtomicInteger::get)
+                .description("requests started and not finished").tag("model", model).register(registry);
+    }
+
+    /** Meters in Micrometer's global registry, which the launcher binds to Prometheus. */
+    public static WorkerMetrics global(final String model) {
+        return new WorkerMetrics(Metrics.globalRegistry, model);
+    }
+
+    void callStarted() {
+        started.increment();
+    }
+
+    void admitted() {
+        inFlight.incrementAndGet();
+    }
+
+    /** A request left this task: finished, or handed to the next owner of the task. */
+    void released() {
+        inFlight.decrementAndGet();
+    }
+
+    void completed() {
+        completed.increment();
+    }
+
+    void failed(final int status) {
+        Counter.builder("llmgw.worker.requests.failed").description("requests that ended with an error event")
+                .tag("model", model).tag("status", Integer.toString(status)).register(registry).increment();
+    }
+
+    void retried() {
+        retries.increment();
+    }
+
+    void cancelled() {
+        cancellations.increment();
+    }
+
+    int inFlight() {
+        return inFlight.get();
+    }
+}

@@ -1,0 +1,393 @@
+package io.llmgw.processors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.llmgw.schemas.DeadLetterHeaders;
+import io.llmgw.schemas.EventType;
+import io.llmgw.schemas.JsonSerde;
+import io.llmgw.schemas.RequestEnvelope;
+import io.llmgw.schemas.ResponseEvent;
+import io.llmgw.schemas.Topics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static io.llmgw.processors.TestRequests.NOW_MS;
+import static io.llmgw.processors.TestRequests.body;
+import static io.llmgw.processors.TestRequests.chat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class WorkerTopologyTest {
+
+    private static final Topics TOPICS = new Topics("llm");
+    private static final Duration TICK = Duration.ofMillis(5);
+    private static final JsonNode CHUNK_A = body("{\"choices\":[{\"delta\":{\"content\":\"Hel\"},\"finish_reason\":null}]}");
+    private static final JsonNode CHUNK_B = body("{\"choices\":[{\"delta\":{\"content\":\"lo\"},\"finish_reason\":\"stop\"}]}");
+
+    @TempDir
+    Path stateDir;
+
+    private final FakeUpstream upstream = new FakeUpstream();
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, byte[]> requests;
+    private TestOutputTopic<String, ResponseEvent> events;
+    private TestOutputTopic<String, byte[]> deadLetters;
+    private WorkerOptions options;
+
+    @AfterEach
+    void closeDriver() {
+        if (driver != null) {
+            driver.close();
+        }
+    }
+
+    private void start(final ModelSpec model) {
+        options = new WorkerOptions(new CancelRegistry(), new CallBudget(model.concurrency()),
+                new WorkerMetrics(meters, model.name()), TICK);
+        final Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "worker-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        driver = new TopologyTestDriver(WorkerTopology.build(new Topology(), TOPICS, model,
+                upstream, options), props, Instant.ofEpochMilli(NOW_MS));
+        requests = driver.createInputTopic(TOPICS.modelRequestsName(model.name()), new StringSerializer(),
+                new ByteArraySerializer());
+        events = driver.createOutputTopic(TOPICS.events().name(), new StringDeserializer(),
+                TOPICS.events().valueSerde().deserializer());
+        deadLetters = driver.createOutputTopic(TOPICS.dlqName(), new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    private static ModelSpec model(final int concurrency) {
+        return new ModelSpec("test-model", "http://unused/v1", null, null, concurrency, Duration.ofSeconds(10),
+                Duration.ofSeconds(5), Duration.ofSeconds(60), 3, Duration.ofMillis(100));
+    }
+
+    private void send(final RequestEnvelope request) {
+        requests.pipeInput(request.id(), TOPICS.requests().valueSerde().encode(request));
+    }
+
+    /** Lets the punctuator forward what the upstream callbacks queued. */
+    private void tick() {
+        driver.advanceWallClockTime(TICK);
+    }
+
+    private KeyValueStore<String, byte[]> inFlight() {
+        return driver.getKeyValueStore(WorkerTopology.STORE);
+    }
+
+    private double counter(final String name) {
+        return meters.get(name).counter().count();
+    }
+
+    @Test
+    void shouldForwardChunksInSeqOrderThenOneCompleteWhenAStreamSucceeds() {
+        start(model(4));
+        send(chat("req_1", true));
+        final FakeUpstream.FakeCall call = upstream.nextCall();
+        assertEquals("req_1", call.request().id());
+        assertTrue(inFlight().get("req_1") != null, "recorded before the call started");
+
+        call.chunk(CHUNK_A);
+        call.chunk(CHUNK_B);
+        call.complete(null);
+        tick();
+
+        final List<ResponseEvent> out = events.readValuesToList();
+        assertEquals(3, out.size());
+        assertEquals(new ResponseEvent("req_1", 0, EventType.CHUNK, null, CHUNK_A, null, 2, 1), out.get(0));
+        assertEquals(new ResponseEvent("req_1", 1, EventType.CHUNK, null, CHUNK_B, null, 2, 1), out.get(1));
+        assertEquals(new ResponseEvent("req_1", 2, EventType.COMPLETE, null, null, null, 2, 1), out.get(2));
+        assertNull(inFlight().get("req_1"), "a finished request leaves the in-flight store");
+        assertEquals(1.0, counter("llmgw.worker.requests.completed"));
+    }
+
+    @Test
+    void shouldMarkTheStoreEntryWhenTheFirstChunkIsForwarded() {
+        start(model(4));
+        send(chat("req_1", true));
+        final FakeUpstream.FakeCall call = upstream.nextCall();
+
+        call.chunk(CHUNK_A);
+        tick();
+
+        final InFlightEntry entry = new JsonSerde<>(InFlightEntry.class).deserializer()
+                .deserialize(InFlightStore.NAME, inFlight().get("req_1"));
+        assertTrue(entry.streamStarted());
+        assertEquals(1, events.readValuesToList().size());
+    }
+
+    @Test
+    void shouldForwardTheCompletionObjectAsTheOnlyEventWhenNotStreaming() {
+        start(model(4));
+        send(chat("req_1", false));
+        final JsonNode completion = body("{\"id\":\"c\",\"object\":\"chat.completion\",\"choices\":[],"
+                + "\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2,\"total_tokens\":3}}");
+
+        upstream.nextCall().complete(completion);
+        tick();
+
+        final ResponseEvent event = events.readValue();
+        assertEquals(EventType.COMPLETE, event.type());
+        assertEquals(0, event.seq());
+        assertEquals(completion, event.data());
+        assertEquals(3, event.usage().get("total_tokens").asInt());
+        assertTrue(events.isEmpty());
+    }
+
+    @Test
+    void shouldRunAtMostTheConcurrencyAndStartTheNextWhenOneEnds() throws Exception {
+        start(model(2));
+        send(chat("req_1", false));
+        send(chat("req_2", false));
+        final FakeUpstream.FakeCall first = upstream.nextCall();
+        upstream.nextCall();
+
+        final AtomicReference<Thread> piping = new AtomicReference<>();
+        final CompletableFuture<Void> third = CompletableFuture.runAsync(() -> {
+            piping.set(Thread.currentThread());
+            send(chat("req_3", false));
+        });
+        // The third record's process() must park, waiting for a slot, without starting a call.
+        await().atMost(Duration.ofSeconds(5)).until(() -> piping.get() != null
+                && (piping.get().getState() == Thread.State.TIMED_WAITING || third.isDone()));
+        assertFalse(third.isDone(), "process() waits while both slots are taken");
+        assertTrue(upstream.noCallPending());
+
+        first.complete(body("{\"id\":\"one\"}"));
+        assertEquals("req_3", upstream.nextCall().request().id());
+        third.get(5, TimeUnit.SECONDS);
+
+        assertEquals(2, upstream.maxRunning());
+        final ResponseEvent done = events.readValue();
+        assertEquals("req_1", done.id(), "the wait forwarded the finished request's event");
+        assertEquals(EventType.COMPLETE, done.type());
+    }
+
+    @Test
+    void shouldAnswer504WithoutCallingTheHostWhenTheDeadlinePassedBeforePickup() {
+        start(model(4));
+        driver.advanceWallClockTime(Duration.ofSeconds(2));
+
+        send(chat("req_1", true, NOW_MS + 1_000));
+
+        final ResponseEvent event = events.readValue();
+        assertEquals(EventType.ERROR, event.type());
+        assertEquals(504, event.status());
+        assertEquals(0, event.seq());
+        assertEquals("deadline passed before a worker picked it up", event.data().at("/error/message").asText());
+        assertTrue(upstream.noCallPending());
+        assertNull(inFlight().get("req_1"));
+    }
+
+    @Test
+    void shouldRetryAfterA503AndForwardTheSecondTrysAnswer() {
+        start(model(4));
+        send(chat("req_1", false));
+
+        upstream.nextCall().fail(UpstreamFailure.fromStatus(503, null, null, Instant.now()));
+        tick();
+        assertTrue(upstream.noCallPending(), "the retry waits for its backoff");
+        assertTrue(events.isEmpty());
+
+        driver.advanceWallClockTime(Duration.ofMillis(200));
+        upstream.nextCall().complete(body("{\"id\":\"second\"}"));
+        tick();
+
+        final ResponseEvent event = events.readValue();
+        assertEquals(EventType.COMPLETE, event.type());
+        assertEquals(0, event.seq());
+        assertEquals("second", event.data().get("id").asText());
+        assertTrue(events.isEmpty());
+        assertEquals(1.0, counter("llmgw.worker.retries"));
+        assertEquals(2.0, counter("llmgw.worker.calls.started"));
+    }
+
+    @Test
+    void shouldHonourRetryAfterWhenTheHostAsksForALongerWait() {
+        start(model(4));
+        send(chat("req_1", false));
+
+        upstream.nextCall().fail(UpstreamFailure.fromStatus(429, null, "2", Instant.now()));
+        tick();
+        driver.advanceWallClockTime(Duration.ofMillis(1_900));
+        assertTrue(upstream.noCallPending());
+
+        driver.advanceWallClockTime(Duration.ofMillis(200));
+        assertEquals("req_1", upstream.nextCall().request().id());
+    }
+
+    @Test
+    void shouldGiveUpWithTheLastErrorWhenAllAttemptsFail() {
+        start(model(4));
+        send(chat("req_1", false));
+
+        for (int i = 0; i < 3; i++) {
+            upstream.nextCall().fail(UpstreamFailure.fromStatus(502, null, null, Instant.now()));
+            tick();
+            driver.advanceWallClockTime(Duration.ofSeconds(1));
+        }
+
+        final ResponseEvent event = events.readValue();
+        assertEquals(EventType.ERROR, event.type());
+        assertEquals(502, event.status());
+        assertTrue(events.isEmpty());
+        assertTrue(upstream.noCallPending());
+    }
+
+    @Test
+    void shouldEndWithAnErrorAndNeverRetryWhenAStreamFailsAfterItsFirstChunk() {
+        start(model(4));
+        send(chat("req_1", true));
+        final FakeUpstream.FakeCall call = upstream.nextCall();
+
+        call.chunk(CHUNK_A);
+        tick();
+        call.fail(UpstreamFailure.unreachable("connection reset"));
+        tick();
+        driver.advanceWallClockTime(Duration.ofSeconds(1));
+
+        final List<ResponseEvent> out = events.readValuesToList();
+        assertEquals(2, out.size());
+        assertEquals(EventType.CHUNK, out.get(0).type());
+        assertEquals(EventType.ERROR, out.get(1).type());
+        assertEquals(1, out.get(1).seq());
+        assertEquals(502, out.get(1).status());
+        assertTrue(upstream.noCallPending(), "no retry after a chunk was forwarded");
+    }
+
+    @Test
+    void shouldCancelTheCallAndAnswer504WhenNoFirstTokenArrivesInTime() {
+        start(model(4));
+        send(chat("req_1", true));
+        final FakeUpstream.FakeCall call = upstream.nextCall();
+
+        driver.advanceWallClockTime(Duration.ofSeconds(10));
+
+        final ResponseEvent event = events.readValue();
+        assertEquals(504, event.status());
+        assertEquals("the LLM host sent no first token within 10 s", event.data().at("/error/message").asText());
+        assertTrue(call.cancelled());
+        assertNull(inFlight().get("req_1"));
+    }
+
+    @Test
+    void shouldCancelTheCallAndAnswer504WhenAStreamGoesQuietMidway() {
+        start(model(4));
+        send(chat("req_1", true));
+        final FakeUpstream.FakeCall call = upstream.nextCall();
+        call.chunk(CHUNK_A);
+        tick();
+
+        driver.advanceWallClockTime(Duration.ofSeconds(5));
+
+        final List<ResponseEvent> out = events.readValuesToList();
+        assertEquals(2, out.size());
+        assertEquals(504, out.get(1).status());
+        assertEquals(1, out.get(1).seq());
+        assertTrue(out.get(1).data().at("/error/message").asText().contains("sent nothing for 5 s"));
+        assertTrue(call.cancelled());
+    }
+
+    @Test
+    void shouldCancelTheCallAndAnswer504WhenTheDeadlinePassesDuringTheCall() {
+        start(model(4));
+        send(chat("req_1", false, NOW_MS + 3_000));
+        final FakeUpstream.FakeCall call = upstream.nextCall();
+
+        driver.advanceWallClockTime(Duration.ofSeconds(3));
+
+        final ResponseEvent event = events.readValue();
+        assertEquals(504, event.status());
+        assertTrue(call.cancelled());
+    }
+
+    @Test
+    void shouldAbortTheCallAtOnceAndAnswer408WhenTheClientCancels() {
+        start(model(4));
+        send(chat("req_1", true));
+        final FakeUpstream.FakeCall call = upstream.nextCall();
+
+        options.cancels().cancel("req_1");
+        assertTrue(call.cancelled(), "aborted on the cancelling thread, without waiting for the stream thread");
+        tick();
+
+        final ResponseEvent event = events.readValue();
+        assertEquals(408, event.status());
+        assertEquals("cancelled: client disconnected", event.data().at("/error/message").asText());
+        assertNull(inFlight().get("req_1"));
+        assertEquals(1.0, counter("llmgw.worker.cancellations"));
+    }
+
+    @Test
+    void shouldAnswer408WithoutCallingTheHostWhenCancelledBeforePickup() {
+        start(model(4));
+        options.cancels().cancel("req_1");
+
+        send(chat("req_1", false));
+
+        assertEquals(408, events.readValue().status());
+        assertTrue(upstream.noCallPending());
+    }
+
+    @Test
+    void shouldSendTheOriginalBytesWithTheReasonToTheDeadLetterTopicWhenARecordIsUnreadable() {
+        start(model(4));
+        final byte[] garbage = "{not json".getBytes(StandardCharsets.UTF_8);
+
+        requests.pipeInput("req_x", garbage);
+
+        final TestRecord<String, byte[]> dead = deadLetters.readRecord();
+        assertEquals("req_x", dead.key());
+        assertArrayEquals(garbage, dead.value());
+        assertTrue(header(dead, DeadLetterHeaders.REASON).startsWith("not a RequestEnvelope"));
+        assertEquals("worker", header(dead, DeadLetterHeaders.STAGE));
+        assertEquals(TOPICS.modelRequestsName("test-model"), header(dead, DeadLetterHeaders.SOURCE_TOPIC));
+        assertEquals("0", header(dead, DeadLetterHeaders.SOURCE_OFFSET));
+        assertTrue(events.isEmpty());
+        assertTrue(upstream.noCallPending());
+    }
+
+    @Test
+    void shouldDeadLetterAnEnvelopeWithoutBody() {
+        start(model(4));
+
+        requests.pipeInput("req_x", "{\"id\":\"req_x\",\"endpoint\":\"chat.completions\",\"model\":\"test-model\"}"
+                .getBytes(StandardCharsets.UTF_8));
+
+        assertEquals("request envelope without body", header(deadLetters.readRecord(), DeadLetterHeaders.REASON));
+        assertTrue(upstream.noCallPending());
+    }
+
+    private static String header(final TestRecord<String, byte[]> record, final String name) {
+        final Header header = record.headers().lastHeader(name);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+}
