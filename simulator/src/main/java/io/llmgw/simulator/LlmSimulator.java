@@ -91,8 +91,13 @@ public final class LlmSimulator implements AutoCloseable {
         javalin.routes.get("/v1/models", ctx -> json(ctx, 200, ReplyShapes.modelList(config.models())));
         javalin.routes.get("/health", ctx -> json(ctx, 200, Json.object().put("status", "ok")));
         javalin.routes.get("/sim/stats", ctx -> json(ctx, 200, stats.toJson()));
-        javalin.routes.error(404, ctx -> error(ctx, ApiError.notFound(
-                "No route for " + ctx.method().name() + " " + ctx.path() + " on the LLM simulator.")));
+        javalin.routes.error(404, ctx -> {
+            // an injected 404 (x_sim.fail_status) has already been answered
+            if (!ctx.res().isCommitted()) {
+                error(ctx, ApiError.notFound(
+                        "No route for " + ctx.method().name() + " " + ctx.path() + " on the LLM simulator."));
+            }
+        });
         javalin.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, new ApiError(e.getStatus(),
                 e.getMessage(), e.getStatus() >= 500 ? "server_error" : "invalid_request_error", null, null)));
         javalin.routes.exception(Exception.class, (e, ctx) -> {

@@ -62,6 +62,19 @@ class FaultInjectionTest {
     }
 
     @Test
+    void shouldKeepInjectedBodyAndConnectionUsableWhenFailStatusIs404() throws IOException {
+        final ObjectNode body = chat("gone");
+        body.putObject("x_sim").put("fail_status", 404);
+
+        for (int call = 0; call < 2; call++) {
+            final SimulatorHttp.Reply reply = http.call(http.post("/chat/completions", body));
+            assertEquals(404, reply.status());
+            assertEquals("simulated_failure", reply.json().path("error").path("code").asText());
+        }
+        assertEquals(200, http.call(http.post("/chat/completions", chat("still there"))).status());
+    }
+
+    @Test
     void shouldFailStreamBeforeAnyEventWhenFailStatusIsSet() throws InterruptedException {
         final ObjectNode body = chat("limited");
         streamWith("rate-limited", body).put("fail_status", 429);
