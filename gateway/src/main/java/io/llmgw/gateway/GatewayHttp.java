@@ -12,10 +12,12 @@ import io.llmgw.schemas.ApiError;
 import io.llmgw.schemas.Endpoint;
 import io.llmgw.schemas.Json;
 import io.llmgw.schemas.RequestIds;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 
@@ -41,6 +43,7 @@ public record GatewayHttp(GatewayConfig config, ModelCatalog models, RequestPubl
 
     private static final Logger LOG = LoggerFactory.getLogger(GatewayHttp.class);
     private static final String REQUEST_ID = "llmgw.requestId";
+    private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
 
     /** The Javalin app, not yet started. */
     public Javalin create() {
@@ -75,7 +78,12 @@ public record GatewayHttp(GatewayConfig config, ModelCatalog models, RequestPubl
         javalin.concurrency.useVirtualThreads = true;
         javalin.http.maxRequestSize = config.maxBodyBytes();
         javalin.http.prefer405over404 = true;
-        javalin.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+        javalin.jetty.modifyServer(server -> {
+            server.setErrorHandler(new JsonErrorHandler());
+            // on stop, requests in progress (just told to end) may finish writing before connections close
+            server.setHandler(new GracefulHandler());
+            server.setStopTimeout(SHUTDOWN_GRACE.toMillis());
+        });
     }
 
     private static String assignRequestId(final Context ctx) {

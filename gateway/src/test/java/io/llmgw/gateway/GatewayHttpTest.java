@@ -27,6 +27,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -55,6 +57,8 @@ class GatewayHttpTest {
 
     @AfterEach
     void stop() {
+        // idle keep-alive connections would hold the server's graceful stop until they time out
+        client.connectionPool().evictAll();
         if (app != null) {
             app.stop();
         }
@@ -458,6 +462,26 @@ class GatewayHttpTest {
             assertTrue(answer.startsWith("HTTP/1.1 400"), answer);
             assertTrue(answer.contains("{\"error\":{"), answer);
         }
+    }
+
+    @Test
+    void shouldLetAnEndedRequestFinishItsAnswerWhenTheServerStopsRightAfter() throws Exception {
+        start();
+        final var answer = CompletableFuture.supplyAsync(() -> {
+            // no keep-alive: an idle connection would hold the graceful stop until it times out
+            try (Response response = call(post("/v1/chat/completions", CHAT).header("Connection", "close"))) {
+                return response.code() + " " + json(response).path("error").path("code").asText();
+            } catch (final IOException e) {
+                return e.toString();
+            }
+        });
+        assertNotNull(publisher.nextPublished(WAIT));
+
+        replies.failAll(ApiError.unavailable("shutting down"));
+        app.stop();
+        app = null;
+
+        assertEquals("503 service_unavailable", answer.get(WAIT.toMillis(), TimeUnit.MILLISECONDS));
     }
 
     private static List<String> readAll(final BufferedSource source) throws IOException {
