@@ -70,7 +70,7 @@ public final class CancelRegistry {
 
     private void forgetExpired() {
         final long now = System.nanoTime();
-        for (Mark oldest = marks.peek(); oldest != null && now - oldest.atNanos() > retentionNanos;
+        for (Mark oldest = marks.peek(); oldest != null && now - oldest.atNanos() >= retentionNanos;
              oldest = marks.peek()) {
             if (marks.remove(oldest)) {
                 reasons.remove(oldest.id());

@@ -10,8 +10,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A worker instance's meters, tagged with the model: upstream calls started (retries included), requests completed,
  * requests failed by status, retries, cancellations, and requests in flight. Safe from any thread.
+ *
+ * <p>Counters of several instances of one model in a process add up. The in-flight gauge is per instance (tag
+ * {@code worker}), since a gauge reads one instance's number, and is removed on {@link #close()}, so that a replaced
+ * instance leaves no stale series behind.
  */
-public final class WorkerMetrics {
+public final class WorkerMetrics implements AutoCloseable {
 
     private final MeterRegistry registry;
     private final String model;
@@ -20,8 +24,9 @@ public final class WorkerMetrics {
     private final Counter retries;
     private final Counter cancellations;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final Gauge inFlightGauge;
 
-    public WorkerMetrics(final MeterRegistry registry, final String model) {
+    public WorkerMetrics(final MeterRegistry registry, final String model, final String instance) {
         this.registry = registry;
         this.model = model;
         this.started = Counter.builder("llmgw.worker.calls.started").description("upstream calls started, retries included")
@@ -32,13 +37,14 @@ public final class WorkerMetrics {
                 .tag("model", model).register(registry);
         this.cancellations = Counter.builder("llmgw.worker.cancellations")
                 .description("requests ended because their client cancelled").tag("model", model).register(registry);
-        Gauge.builder("llmgw.worker.inflight", inFlight, AtomicInteger::get)
-                .description("requests started and not finished").tag("model", model).register(registry);
+        this.inFlightGauge = Gauge.builder("llmgw.worker.inflight", inFlight, AtomicInteger::get)
+                .description("requests started and not finished").tag("model", model).tag("worker", instance)
+                .register(registry);
     }
 
     /** Meters in Micrometer's global registry, which the launcher binds to Prometheus. */
-    public static WorkerMetrics global(final String model) {
-        return new WorkerMetrics(Metrics.globalRegistry, model);
+    public static WorkerMetrics global(final String model, final String instance) {
+        return new WorkerMetrics(Metrics.globalRegistry, model, instance);
     }
 
     void callStarted() {
@@ -73,5 +79,10 @@ public final class WorkerMetrics {
 
     int inFlight() {
         return inFlight.get();
+    }
+
+    @Override
+    public void close() {
+        registry.remove(inFlightGauge);
     }
 }

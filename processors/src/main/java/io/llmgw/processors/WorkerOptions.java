@@ -24,6 +24,6 @@ public record WorkerOptions(CancelRegistry cancels, CallBudget budget, WorkerMet
     /** Fresh shared objects for one instance serving {@code model}, meters in the global registry. */
     public static WorkerOptions forModel(final ModelSpec model) {
         return new WorkerOptions(new CancelRegistry(), new CallBudget(model.concurrency()),
-                WorkerMetrics.global(model.name()), DEFAULT_TICK);
+                WorkerMetrics.global(model.name(), "0"), DEFAULT_TICK);
     }
 }

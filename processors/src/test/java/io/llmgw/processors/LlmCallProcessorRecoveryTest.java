@@ -54,7 +54,7 @@ class LlmCallProcessorRecoveryTest {
     private void startTask() {
         final ModelSpec model = TestRequests.model("http://unused/v1");
         processor = new LlmCallProcessor(TOPICS, model, upstream, new WorkerOptions(new CancelRegistry(),
-                new CallBudget(model.concurrency()), new WorkerMetrics(new SimpleMeterRegistry(), model.name()),
+                new CallBudget(model.concurrency()), new WorkerMetrics(new SimpleMeterRegistry(), model.name(), "test"),
                 WorkerOptions.DEFAULT_TICK));
         processor.init(context);
     }

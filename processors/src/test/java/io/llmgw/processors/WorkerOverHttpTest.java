@@ -61,7 +61,7 @@ class WorkerOverHttpTest {
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         driver = new TopologyTestDriver(WorkerTopology.build(new Topology(), TOPICS, model, upstream,
                 new WorkerOptions(new CancelRegistry(), new CallBudget(4), new WorkerMetrics(new SimpleMeterRegistry(),
-                        model.name()), WorkerOptions.DEFAULT_TICK)), props, Instant.ofEpochMilli(NOW_MS));
+                        model.name(), "test"), WorkerOptions.DEFAULT_TICK)), props, Instant.ofEpochMilli(NOW_MS));
         requests = driver.createInputTopic(TOPICS.modelRequestsName(model.name()), new StringSerializer(),
                 new ByteArraySerializer());
         events = driver.createOutputTopic(TOPICS.events().name(), new StringDeserializer(),

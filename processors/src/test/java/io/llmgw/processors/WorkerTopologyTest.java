@@ -71,7 +71,7 @@ class WorkerTopologyTest {
 
     private void start(final ModelSpec model) {
         options = new WorkerOptions(new CancelRegistry(), new CallBudget(model.concurrency()),
-                new WorkerMetrics(meters, model.name()), TICK);
+                new WorkerMetrics(meters, model.name(), "test"), TICK);
         final Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "worker-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
