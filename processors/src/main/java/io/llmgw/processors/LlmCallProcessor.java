@@ -10,17 +10,16 @@ import io.llmgw.schemas.RequestEnvelope;
 import io.llmgw.schemas.ResponseEvent;
 import io.llmgw.schemas.Topics;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -381,21 +380,12 @@ public final class LlmCallProcessor implements Processor<String, byte[], String,
 
     private void deadLetter(final Record<String, byte[]> record, final String reason) {
         LOG.warn("sending an unreadable request record to the dead-letter topic: {}", reason);
-        final Headers headers = new RecordHeaders(record.headers().toArray());
-        header(headers, DeadLetterHeaders.REASON, reason);
-        header(headers, DeadLetterHeaders.STAGE, "worker");
-        context.recordMetadata().ifPresent(source -> {
-            header(headers, DeadLetterHeaders.SOURCE_TOPIC, source.topic());
-            header(headers, DeadLetterHeaders.SOURCE_PARTITION, Integer.toString(source.partition()));
-            header(headers, DeadLetterHeaders.SOURCE_OFFSET, Long.toString(source.offset()));
-        });
+        final var source = context.recordMetadata();
+        final Headers headers = DeadLetterHeaders.of(record.headers(), reason, "worker",
+                source.map(RecordMetadata::topic).orElse(null), source.map(RecordMetadata::partition).orElse(-1),
+                source.map(RecordMetadata::offset).orElse(-1L));
         context.forward(new Record<String, Object>(record.key(), record.value(), record.timestamp(), headers),
                 WorkerTopology.DLQ_SINK);
-    }
-
-    private static void header(final Headers headers, final String name, final String value) {
-        headers.remove(name);
-        headers.add(name, value.getBytes(StandardCharsets.UTF_8));
     }
 
     /** 408: the request ended because nobody waits for it; the reason comes from the cancel command. */
