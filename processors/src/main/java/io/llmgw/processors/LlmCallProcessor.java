@@ -152,7 +152,7 @@ public final class LlmCallProcessor implements Processor<String, byte[], String,
         options.budget().taskStopped();
     }
 
-    /** Wall-clock punctuation, and the catch-up of a task waiting for a free slot. */
+    /** The wall-clock punctuation; also run by a task that waits for a free slot. */
     private void catchUp(final long now) {
         resumeLeftovers(now);
         drainInbox(now);
@@ -235,8 +235,7 @@ public final class LlmCallProcessor implements Processor<String, byte[], String,
             if (next != null) {
                 handle(next, current);
             }
-            drainInbox(current);
-            runTimers(current);
+            catchUp(current);
         }
         return current;
     }
