@@ -1,0 +1,82 @@
+package io.llmgw.app;
+
+import io.llmgw.gateway.GatewayServer;
+import io.llmgw.processors.ModelCatalog;
+import io.llmgw.processors.ModelSpec;
+import io.llmgw.processors.WorkerService;
+import io.llmgw.settings.Settings;
+import io.llmgw.simulator.LlmSimulator;
+import io.llmgw.simulator.SimulatorConfig;
+import io.llmgw.topology.RouterService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/** The single-role commands of the production image: each starts one part and runs until SIGTERM / Ctrl-C. */
+final class Roles {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Roles.class);
+
+    private Roles() {
+    }
+
+    static AutoCloseable gateway(final Settings settings) {
+        return GatewayServer.start(settings);
+    }
+
+    static AutoCloseable router(final Settings settings) {
+        return RouterService.start(settings);
+    }
+
+    static AutoCloseable workers(final Settings settings, final String onlyModel) {
+        final List<ModelSpec> models = new ArrayList<>(ModelCatalog.load(settings));
+        if (onlyModel != null) {
+            models.removeIf(m -> !m.name().equals(onlyModel));
+        }
+        if (models.isEmpty()) {
+            throw new IllegalArgumentException(onlyModel != null
+                    ? "model " + onlyModel + " is not configured (MODELS_FILE or OPENAI_MODEL_NAME)"
+                    : "no model configured: set OPENAI_HOST, OPENAI_MODEL_NAME (and OPENAI_TOKEN), or MODELS_FILE");
+        }
+        final List<WorkerService> workers = new ArrayList<>();
+        for (final ModelSpec model : models) {
+            workers.add(WorkerService.start(settings, model));
+            LOG.info("worker for {} -> {}", model.name(), model.baseUrl());
+        }
+        return () -> {
+            for (final WorkerService worker : workers) {
+                worker.close();
+            }
+        };
+    }
+
+    static AutoCloseable simulator(final Settings settings) {
+        final LlmSimulator simulator = LlmSimulator.start(
+                SimulatorConfig.from(settings.with(Map.of("SIM_PORT", settings.get("SIM_PORT", "8100")))));
+        LOG.info("LLM simulator at {}", simulator.baseUrl());
+        return simulator;
+    }
+
+    static void bench(final Settings settings, final List<String> args) {
+        throw new UnsupportedOperationException("llmgw bench is not built yet");
+    }
+
+    /** Blocks the main thread until the JVM is asked to stop, then closes {@code running} once. */
+    static void runUntilStopped(final AutoCloseable running) throws InterruptedException {
+        final CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                running.close();
+            } catch (final Exception e) {
+                LOG.warn("shutdown: {}", e.toString());
+            } finally {
+                stopped.countDown();
+            }
+        }, "llmgw-shutdown"));
+        stopped.await();
+    }
+}
