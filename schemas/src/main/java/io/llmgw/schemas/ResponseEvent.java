@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * One reply event for a request. Key: {@link #id()}. Events of one request carry seq 0, 1, 2, ... and end with exactly
- * one terminal event (complete or error).
+ * one terminal event (complete or error). Lifecycle markers ({@link EventType#isMarker()}) stand outside that sequence
+ * with seq {@value #MARKER_SEQ}.
  *
  * @param id             request id
  * @param seq            position in the request's event sequence, strictly increasing
@@ -27,6 +28,9 @@ public record ResponseEvent(
         int replyPartition,
         int attempt) {
 
+    /** The seq of lifecycle markers: they are not part of the reply a client sees. */
+    public static final long MARKER_SEQ = -1;
+
     public static ResponseEvent chunk(final RequestEnvelope request, final long seq, final JsonNode chunk) {
         return new ResponseEvent(request.id(), seq, EventType.CHUNK, null, chunk, usageOf(chunk),
                 request.replyPartition(), request.attempt());
@@ -40,6 +44,21 @@ public record ResponseEvent(
 
     public static ResponseEvent error(final RequestEnvelope request, final long seq, final ApiError error) {
         return new ResponseEvent(request.id(), seq, EventType.ERROR, error.status(), error.toJson(), null,
+                request.replyPartition(), request.attempt());
+    }
+
+    /**
+     * The gateway's marker that it published {@code request}; {@code data} describes the request for observers that
+     * never see the envelope ({@link QueuedRequest}).
+     */
+    public static ResponseEvent queued(final RequestEnvelope request) {
+        return new ResponseEvent(request.id(), MARKER_SEQ, EventType.QUEUED, null,
+                Json.MAPPER.valueToTree(QueuedRequest.of(request)), null, request.replyPartition(), request.attempt());
+    }
+
+    /** A worker's marker that it started calling the LLM host for this attempt of {@code request}. */
+    public static ResponseEvent started(final RequestEnvelope request) {
+        return new ResponseEvent(request.id(), MARKER_SEQ, EventType.STARTED, null, null, null,
                 request.replyPartition(), request.attempt());
     }
 
