@@ -66,6 +66,8 @@ import java.util.concurrent.TimeUnit;
 public final class LlmCallProcessor implements Processor<String, byte[], String, Object> {
 
     private static final Logger LOG = LoggerFactory.getLogger(LlmCallProcessor.class);
+    /** The gateway's reason code for a cancel sent because the request's deadline passed. */
+    static final String CANCEL_DEADLINE = "deadline";
     /** How long a full task waits for a callback before it checks timeouts again. */
     private static final long WAIT_SLICE_MS = 5;
 
@@ -123,7 +125,7 @@ public final class LlmCallProcessor implements Processor<String, byte[], String,
         if (endsBeforeStart(envelope, now)) {
             return;
         }
-        final long afterWait = awaitFreeSlot(now);
+        final long afterWait = awaitFreeSlot(envelope, now);
         if (!endsBeforeStart(envelope, afterWait)) {
             admit(envelope, afterWait);
         }
@@ -208,8 +210,10 @@ public final class LlmCallProcessor implements Processor<String, byte[], String,
         }
         final Optional<String> cancelled = options.cancels().reasonFor(envelope.id());
         if (cancelled.isPresent()) {
+            LOG.info("request {} for {} was cancelled ({}) before it started: skipped, the LLM host never sees it",
+                    envelope.id(), model.name(), cancelled.get());
             emit(ResponseEvent.error(envelope, 0, cancelledError(cancelled.get())), now);
-            options.metrics().cancelled();
+            options.metrics().cancelled(cancelled.get());
             return true;
         }
         return false;
@@ -218,12 +222,14 @@ public final class LlmCallProcessor implements Processor<String, byte[], String,
     /**
      * Blocks until this task holds fewer requests than its share, handling callbacks and timeouts meanwhile; returns
      * the time then. The clock is the task's system time advanced by the real time waited, so tests that drive the
-     * task's wall clock still see their own time.
+     * task's wall clock still see their own time. The wait also ends when {@code waiting} (the request that wants the
+     * slot) expires or is cancelled, so that its error event goes out at once rather than when a slot frees up.
      */
-    private long awaitFreeSlot(final long now) {
+    private long awaitFreeSlot(final RequestEnvelope waiting, final long now) {
         final long startNanos = System.nanoTime();
         long current = now;
-        while (active.size() >= options.budget().perTaskLimit()) {
+        while (active.size() >= options.budget().perTaskLimit()
+                && !waiting.isExpiredAt(current) && options.cancels().reasonFor(waiting.id()).isEmpty()) {
             final Inbound next;
             try {
                 next = inbox.poll(WAIT_SLICE_MS, TimeUnit.MILLISECONDS);
@@ -245,6 +251,8 @@ public final class LlmCallProcessor implements Processor<String, byte[], String,
         store.put(new InFlightEntry(envelope, false)); // before the call: a crash from here on is resumed
         active.put(envelope.id(), request);
         options.metrics().admitted();
+        // observers (the gateway's request results) learn that it left the queue; clients never see this marker
+        emit(ResponseEvent.started(envelope), now);
         startTry(request, now);
     }
 
@@ -302,8 +310,10 @@ public final class LlmCallProcessor implements Processor<String, byte[], String,
         switch (inbound) {
             case Inbound.CancelRequested cancel -> {
                 request.abortCall();
+                LOG.info("request {} for {} cancelled ({}): upstream call aborted", request.id(), model.name(),
+                        cancel.reason());
                 end(request, ResponseEvent.error(request.envelope(), request.nextSeq(), cancelledError(cancel.reason())), now);
-                options.metrics().cancelled();
+                options.metrics().cancelled(cancel.reason());
             }
             case Inbound.Chunk chunk when request.isCurrentTry(chunk.tryNumber()) -> forwardChunk(request, chunk.chunk(), now);
             case Inbound.Completed done when request.isCurrentTry(done.tryNumber()) -> {
@@ -387,8 +397,14 @@ public final class LlmCallProcessor implements Processor<String, byte[], String,
                 WorkerTopology.DLQ_SINK);
     }
 
-    /** 408: the request ended because nobody waits for it; the reason comes from the cancel command. */
+    /**
+     * The request ended because nobody waits for it: a 504 when the gateway's deadline passed (the request expired),
+     * else a 408 with the reason from the cancel command.
+     */
     static ApiError cancelledError(final String reason) {
+        if (CANCEL_DEADLINE.equals(reason)) {
+            return ApiError.timeout("the request's deadline passed at the gateway; the call was cancelled");
+        }
         final String why = reason == null ? "cancelled" : reason.replace('_', ' ');
         return new ApiError(408, "cancelled: " + why, "cancelled", null, "cancelled");
     }

@@ -5,11 +5,12 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A worker instance's meters, tagged with the model: upstream calls started (retries included), requests completed,
- * requests failed by status, retries, cancellations, and requests in flight. Safe from any thread.
+ * requests failed by status, retries, cancellations by reason, and requests in flight. Safe from any thread.
  *
  * <p>Counters of several instances of one model in a process add up. The in-flight gauge is per instance (tag
  * {@code worker}), since a gauge reads one instance's number, and is removed on {@link #close()}, so that a replaced
@@ -17,12 +18,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class WorkerMetrics implements AutoCloseable {
 
+    /** Cancel reasons the gateway sends; anything else counts as "other", so control records cannot add series. */
+    private static final Set<String> KNOWN_REASONS = Set.of("client_disconnected", "deadline", "publish_failed",
+            "gateway_error", "gateway_shutdown");
+
     private final MeterRegistry registry;
     private final String model;
     private final Counter started;
     private final Counter completed;
     private final Counter retries;
-    private final Counter cancellations;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Gauge inFlightGauge;
 
@@ -35,8 +39,6 @@ public final class WorkerMetrics implements AutoCloseable {
                 .tag("model", model).register(registry);
         this.retries = Counter.builder("llmgw.worker.retries").description("upstream calls retried after a failure")
                 .tag("model", model).register(registry);
-        this.cancellations = Counter.builder("llmgw.worker.cancellations")
-                .description("requests ended because their client cancelled").tag("model", model).register(registry);
         this.inFlightGauge = Gauge.builder("llmgw.worker.inflight", inFlight, AtomicInteger::get)
                 .description("requests started and not finished").tag("model", model).tag("worker", instance)
                 .register(registry);
@@ -73,8 +75,11 @@ public final class WorkerMetrics implements AutoCloseable {
         retries.increment();
     }
 
-    void cancelled() {
-        cancellations.increment();
+    /** A request ended by a cancel command; {@code reason} is its reason code ({@code client_disconnected}, ...). */
+    void cancelled(final String reason) {
+        Counter.builder("llmgw.worker.cancellations").description("requests ended by a cancel, before or during the call")
+                .tag("model", model).tag("reason", KNOWN_REASONS.contains(reason) ? reason : "other")
+                .register(registry).increment();
     }
 
     int inFlight() {

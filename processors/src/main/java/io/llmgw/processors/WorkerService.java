@@ -41,8 +41,9 @@ import java.util.concurrent.TimeoutException;
  * <p>All instances of a model share one consumer group ({@code <prefix>-worker-<model>}), so more instances mean more
  * parallel calls, up to the partitions of the model topic. Settings: {@code TOPIC_PREFIX}, {@code MODEL_PARTITIONS}
  * (6), {@code STATE_DIR} ({@code java.io.tmpdir/llmgw-state}), {@code WORKER_THREADS} (1), {@code WORKER_INSTANCE_ID}
- * (random: state is then deleted on close), {@code WORKER_DRAIN_INTERVAL} (0.005 s), plus the Kafka client settings
- * of {@link KafkaClientProps}.
+ * (random: state is then deleted on close), {@code WORKER_DRAIN_INTERVAL} (0.005 s), {@code WORKER_CANCEL_LOOKBACK}
+ * (600 s: how far back the {@link CancelListener} reads cancels at start), plus the Kafka client settings of
+ * {@link KafkaClientProps}.
  */
 public final class WorkerService implements AutoCloseable {
 
@@ -103,8 +104,10 @@ public final class WorkerService implements AutoCloseable {
         try {
             final Topology topology = WorkerTopology.build(new Topology(), topics, model, client, options);
             final KafkaStreams streams = new KafkaStreams(topology, props);
+            // before streams.start(): the tasks must know every cancel published before they process anything
             listener = CancelListener.start(settings, topics, options.cancels(),
-                    "llmgw-cancels-" + props.get(StreamsConfig.APPLICATION_ID_CONFIG) + "-" + instance);
+                    "llmgw-cancels-" + props.get(StreamsConfig.APPLICATION_ID_CONFIG) + "-" + instance,
+                    settings.getSeconds("WORKER_CANCEL_LOOKBACK", CancelListener.DEFAULT_LOOKBACK));
             final WorkerService service = new WorkerService(model, streams, client, listener, options, stateDir,
                     ephemeral);
             service.run(props);

@@ -65,7 +65,8 @@ class LlmCallProcessorRecoveryTest {
 
     private List<ResponseEvent> forwardedEvents() {
         return context.forwarded(WorkerTopology.EVENTS_SINK).stream()
-                .map(forward -> (ResponseEvent) forward.record().value()).toList();
+                .map(forward -> (ResponseEvent) forward.record().value())
+                .filter(event -> !event.type().isMarker()).toList();
     }
 
     private InFlightEntry stored(final String id) {

@@ -14,7 +14,6 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.AfterEach;
@@ -50,7 +49,7 @@ class WorkerOverHttpTest {
     private final TerminalLatch upstream = new TerminalLatch(http);
     private TopologyTestDriver driver;
     private TestInputTopic<String, byte[]> requests;
-    private TestOutputTopic<String, ResponseEvent> events;
+    private ReplyEvents events;
 
     @BeforeEach
     void startDriver() {
@@ -64,8 +63,8 @@ class WorkerOverHttpTest {
                         model.name(), "test"), WorkerOptions.DEFAULT_TICK)), props, Instant.ofEpochMilli(NOW_MS));
         requests = driver.createInputTopic(TOPICS.modelRequestsName(model.name()), new StringSerializer(),
                 new ByteArraySerializer());
-        events = driver.createOutputTopic(TOPICS.events().name(), new StringDeserializer(),
-                TOPICS.events().valueSerde().deserializer());
+        events = new ReplyEvents(driver.createOutputTopic(TOPICS.events().name(), new StringDeserializer(),
+                TOPICS.events().valueSerde().deserializer()));
     }
 
     @AfterEach

@@ -58,7 +58,7 @@ class WorkerTopologyTest {
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private TopologyTestDriver driver;
     private TestInputTopic<String, byte[]> requests;
-    private TestOutputTopic<String, ResponseEvent> events;
+    private ReplyEvents events;
     private TestOutputTopic<String, byte[]> deadLetters;
     private WorkerOptions options;
 
@@ -80,8 +80,8 @@ class WorkerTopologyTest {
                 upstream, options), props, Instant.ofEpochMilli(NOW_MS));
         requests = driver.createInputTopic(TOPICS.modelRequestsName(model.name()), new StringSerializer(),
                 new ByteArraySerializer());
-        events = driver.createOutputTopic(TOPICS.events().name(), new StringDeserializer(),
-                TOPICS.events().valueSerde().deserializer());
+        events = new ReplyEvents(driver.createOutputTopic(TOPICS.events().name(), new StringDeserializer(),
+                TOPICS.events().valueSerde().deserializer()));
         deadLetters = driver.createOutputTopic(TOPICS.dlqName(), new StringDeserializer(), new ByteArrayDeserializer());
     }
 
@@ -355,6 +355,92 @@ class WorkerTopologyTest {
 
         assertEquals(408, events.readValue().status());
         assertTrue(upstream.noCallPending());
+    }
+
+    @Test
+    void shouldEmitOneStartedMarkerOutsideTheReplySequenceWhenARequestIsAdmitted() {
+        start(model(4));
+        send(chat("req_1", true));
+        final FakeUpstream.FakeCall call = upstream.nextCall();
+        call.chunk(CHUNK_A);
+        call.complete(null);
+        tick();
+
+        final List<ResponseEvent> markers = events.markers();
+        assertEquals(1, markers.size());
+        assertEquals(EventType.STARTED, markers.getFirst().type());
+        assertEquals(ResponseEvent.MARKER_SEQ, markers.getFirst().seq());
+        assertEquals(2, markers.getFirst().replyPartition(), "on the asking gateway's partition");
+        assertEquals(List.of(0L, 1L), events.readValuesToList().stream().map(ResponseEvent::seq).toList(),
+                "the reply's seqs are not shifted by the marker");
+    }
+
+    @Test
+    void shouldEmitNoStartedMarkerWhenARequestNeverReachesTheHost() {
+        start(model(4));
+        options.cancels().cancel("req_1");
+
+        send(chat("req_1", false));
+
+        assertEquals(408, events.readValue().status());
+        assertTrue(events.markers().isEmpty());
+    }
+
+    @Test
+    void shouldAnswer504AndCountTheReasonWhenTheGatewayCancelsAtTheDeadline() {
+        start(model(4));
+        send(chat("req_1", false));
+        final FakeUpstream.FakeCall call = upstream.nextCall();
+
+        options.cancels().cancel(new io.llmgw.schemas.CancelCommand("req_1", "deadline", NOW_MS));
+        tick();
+
+        final ResponseEvent event = events.readValue();
+        assertEquals(504, event.status(), "expired, not merely cancelled");
+        assertEquals("timeout", event.data().at("/error/code").asText());
+        assertTrue(call.cancelled());
+        assertEquals(1.0, meters.get("llmgw.worker.cancellations").tag("reason", "deadline").counter().count());
+    }
+
+    @Test
+    void shouldSkipAQueuedRequestAtOnceWhenItIsCancelledWhileEverySlotIsTaken() throws Exception {
+        start(model(1));
+        send(chat("req_1", false));
+        final FakeUpstream.FakeCall running = upstream.nextCall();
+        final AtomicReference<Thread> piping = new AtomicReference<>();
+        final CompletableFuture<Void> queued = CompletableFuture.runAsync(() -> {
+            piping.set(Thread.currentThread());
+            send(chat("req_2", false));
+        });
+        // parked in process(), waiting for the slot req_1 holds
+        await().atMost(Duration.ofSeconds(5)).until(() -> piping.get() != null
+                && piping.get().getState() == Thread.State.TIMED_WAITING);
+        assertFalse(queued.isDone());
+
+        options.cancels().cancel("req_2");
+
+        queued.get(5, TimeUnit.SECONDS);
+        final ResponseEvent event = events.readValue();
+        assertEquals("req_2", event.id());
+        assertEquals(408, event.status());
+        assertTrue(upstream.noCallPending(), "the LLM host never saw req_2");
+        assertFalse(running.cancelled(), "the running request keeps its slot");
+    }
+
+    @Test
+    void shouldEndAQueuedRequestAtItsDeadlineWhileEverySlotIsTaken() throws Exception {
+        start(model(1));
+        send(chat("req_1", false));
+        final FakeUpstream.FakeCall running = upstream.nextCall();
+
+        // the wait runs on real time from the driver's clock: 300 ms until this deadline
+        CompletableFuture.runAsync(() -> send(chat("req_2", false, NOW_MS + 300))).get(5, TimeUnit.SECONDS);
+
+        final ResponseEvent event = events.readValue();
+        assertEquals("req_2", event.id());
+        assertEquals(504, event.status());
+        assertTrue(upstream.noCallPending(), "the LLM host never saw req_2");
+        assertFalse(running.cancelled());
     }
 
     @Test
