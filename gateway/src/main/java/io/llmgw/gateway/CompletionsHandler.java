@@ -1,10 +1,12 @@
 package io.llmgw.gateway;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.javalin.http.Header;
 import io.llmgw.schemas.ApiError;
 import io.llmgw.schemas.CancelCommand;
 import io.llmgw.schemas.Endpoint;
+import io.llmgw.schemas.Json;
 import io.llmgw.schemas.RequestEnvelope;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,13 +14,18 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.function.BooleanSupplier;
 
 /**
  * {@code POST /v1/chat/completions} and {@code POST /v1/completions}: checks the caller and the body, publishes the
- * request, then answers with the reply as JSON or as a server-sent event stream.
+ * request, then answers with the reply as JSON or as a server-sent event stream, or at once with 202 for an async
+ * submit ({@code Prefer: respond-async}).
  *
- * <p>The handler runs on a virtual thread and blocks on the request's reply queue until its deadline.
+ * <p>The handler runs on a virtual thread and blocks on the request's reply queue until its deadline: the smallest of
+ * {@code GATEWAY_REQUEST_TIMEOUT} and the client's timeout headers ({@link RequestTimeouts}). While it waits it checks
+ * that the client is still connected ({@link ClientConnection}); a client that went away, a deadline that passed and
+ * a failure after publishing each publish a cancel, so that no worker spends GPU time on an answer nobody reads.
  */
 final class CompletionsHandler {
 
@@ -30,6 +37,9 @@ final class CompletionsHandler {
 
     /** Status recorded when the client went away mid-answer (nginx's convention; never sent). */
     static final int CLIENT_CLOSED = 499;
+
+    static final String PREFER = "Prefer";
+    static final String RESPOND_ASYNC = "respond-async";
 
     private static final Logger LOG = LoggerFactory.getLogger(CompletionsHandler.class);
 
@@ -43,7 +53,15 @@ final class CompletionsHandler {
         record Refused(String model, ApiError error) implements Admission {
         }
 
-        record Admitted(RequestValidator.Outcome.Accepted request, String keyId) implements Admission {
+        record Admitted(RequestValidator.Outcome.Accepted request, String keyId, Duration timeout, boolean async)
+                implements Admission {
+        }
+    }
+
+    /** The client closed its connection while the handler waited. */
+    private static final class ClientGoneException extends IOException {
+        ClientGoneException() {
+            super("the client closed the connection", null);
         }
     }
 
@@ -53,21 +71,21 @@ final class CompletionsHandler {
     private final RequestValidator validator;
     private final RequestPublisher publisher;
     private final PendingReplies replies;
-    private final ReplyPartitions replyPartitions;
+    private final RequestIdMint ids;
     private final BooleanSupplier accepting;
     private final GatewayMetrics metrics;
     private final Clock clock;
 
     CompletionsHandler(final GatewayConfig config, final ModelCatalog models, final RequestPublisher publisher,
-                       final PendingReplies replies, final ReplyPartitions replyPartitions,
-                       final BooleanSupplier accepting, final GatewayMetrics metrics, final Clock clock) {
+                       final PendingReplies replies, final RequestIdMint ids, final BooleanSupplier accepting,
+                       final GatewayMetrics metrics, final Clock clock) {
         this.config = config;
         this.auth = new BearerAuth(config.apiKeys());
         this.bodyLimit = new BodyLimit(config.maxBodyBytes());
         this.validator = new RequestValidator(models);
         this.publisher = publisher;
         this.replies = replies;
-        this.replyPartitions = replyPartitions;
+        this.ids = ids;
         this.accepting = accepting;
         this.metrics = metrics;
         this.clock = clock;
@@ -84,11 +102,15 @@ final class CompletionsHandler {
             throws InterruptedException {
         return switch (admit(ctx, endpoint)) {
             case Admission.Refused refused -> refuse(ctx, refused.model(), refused.error());
+            case Admission.Admitted admitted when admitted.async() -> publishDetached(ctx, id, admitted);
             case Admission.Admitted admitted -> publishAndAnswer(ctx, id, admitted, startedNanos);
         };
     }
 
-    /** The checks in the order the client hears about them: key, body size, body, model, then our own state. */
+    /**
+     * The checks in the order the client hears about them: key, timeout headers, body size, body, model, then our
+     * own state.
+     */
     private Admission admit(final Context ctx, final Endpoint endpoint) {
         final String keyId;
         switch (auth.check(ctx.header(Header.AUTHORIZATION))) {
@@ -96,6 +118,14 @@ final class CompletionsHandler {
                 return new Admission.Refused(null, denied.error());
             }
             case BearerAuth.Outcome.Allowed allowed -> keyId = allowed.keyId();
+        }
+        final Duration timeout;
+        switch (RequestTimeouts.resolve(config.requestTimeout(), ctx.header(RequestTimeouts.REQUEST_TIMEOUT_HEADER),
+                ctx.header(RequestTimeouts.STAINLESS_TIMEOUT_HEADER))) {
+            case RequestTimeouts.Outcome.Invalid invalid -> {
+                return new Admission.Refused(null, invalid.error());
+            }
+            case RequestTimeouts.Outcome.Timeout resolved -> timeout = resolved.value();
         }
         final byte[] body;
         try {
@@ -111,18 +141,63 @@ final class CompletionsHandler {
             case RequestValidator.Outcome.Accepted accepted when !accepting.getAsBoolean() ->
                     new Admission.Refused(accepted.model(),
                             ApiError.unavailable("The gateway is not ready to accept requests; try again shortly."));
-            case RequestValidator.Outcome.Accepted accepted -> new Admission.Admitted(accepted, keyId);
+            case RequestValidator.Outcome.Accepted accepted ->
+                    new Admission.Admitted(accepted, keyId, timeout, prefersAsync(ctx.header(PREFER)));
         };
+    }
+
+    /** {@code Prefer: respond-async} (RFC 7240), possibly among other preferences. */
+    static boolean prefersAsync(final String prefer) {
+        if (prefer == null) {
+            return false;
+        }
+        for (final String preference : prefer.split(",")) {
+            final String token = preference.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+            if (token.equals(RESPOND_ASYNC)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private RequestEnvelope envelope(final String id, final Admission.Admitted admitted, final boolean detached) {
+        final long nowMs = clock.millis();
+        return admitted.request().envelope(id, new RequestValidator.RequestStamp(nowMs,
+                nowMs + admitted.timeout().toMillis(), ids.partitionOf(id), config.gatewayId(), admitted.keyId()),
+                detached);
+    }
+
+    /**
+     * An async submit: published as detached (a disconnect never cancels it; the worker still ends it at its
+     * deadline), answered with 202 and where to find it. Nobody waits here for its reply.
+     */
+    private Served publishDetached(final Context ctx, final String id, final Admission.Admitted admitted) {
+        final String model = admitted.request().model();
+        try {
+            publisher.publish(envelope(id, admitted, true));
+        } catch (final PublishException e) {
+            LOG.warn("async request {} for {} not published: {}", id, model, e.getMessage());
+            if (e.outcomeUnknown()) {
+                cancel(id, CANCEL_PUBLISH_FAILED);
+            }
+            return refuse(ctx, model, e.error());
+        }
+        metrics.recordAsyncSubmit(model, admitted.request().endpoint());
+        final ObjectNode body = Json.object();
+        body.put("id", id);
+        body.put("object", RequestView.OBJECT);
+        body.put("status", RequestStatus.QUEUED.wireName());
+        ctx.header("Location", RequestsHandler.PATH_PREFIX + id);
+        ctx.header("Preference-Applied", RESPOND_ASYNC);
+        JsonResponse.send(ctx, 202, body);
+        return new Served(model, 202);
     }
 
     private Served publishAndAnswer(final Context ctx, final String id, final Admission.Admitted admitted,
                                     final long startedNanos) throws InterruptedException {
         final RequestValidator.Outcome.Accepted request = admitted.request();
-        final long nowMs = clock.millis();
-        final RequestEnvelope envelope = request.envelope(id, new RequestValidator.RequestStamp(nowMs,
-                nowMs + config.requestTimeout().toMillis(), replyPartitions.forRequest(id), config.gatewayId(),
-                admitted.keyId()));
-        final long deadlineNanos = startedNanos + config.requestTimeout().toNanos();
+        final RequestEnvelope envelope = envelope(id, admitted, false);
+        final long deadlineNanos = startedNanos + admitted.timeout().toNanos();
         // registered before publishing: a reply may come back before publish() even returns
         final PendingReply pending = replies.register(id);
         try {
@@ -135,10 +210,11 @@ final class CompletionsHandler {
                 }
                 return refuse(ctx, request.model(), e.error());
             }
+            final Waiting waiting = new Waiting(pending, ClientConnection.of(ctx), deadlineNanos, admitted.timeout());
             try {
                 final int status = request.stream()
-                        ? answerWithStream(ctx, id, pending, deadlineNanos)
-                        : answerWithJson(ctx, id, pending, deadlineNanos);
+                        ? answerWithStream(ctx, id, waiting)
+                        : answerWithJson(ctx, id, waiting);
                 return new Served(request.model(), status);
             } catch (final RuntimeException | InterruptedException e) {
                 // nobody will read this request's reply any more: stop the work (the error handler answers)
@@ -150,98 +226,110 @@ final class CompletionsHandler {
         }
     }
 
-    private int answerWithJson(final Context ctx, final String id, final PendingReply pending,
-                               final long deadlineNanos) throws InterruptedException {
-        while (true) {
-            switch (pending.next(remaining(deadlineNanos))) {
-                case null -> {
-                    return timedOut(ctx, id);
-                }
-                case Reply.Chunk ignored -> {
-                    // a worker that streams a non-streaming request: only its end answers the client
-                }
-                case Reply.Complete complete when complete.data() != null && !complete.data().isNull() -> {
-                    JsonResponse.send(ctx, 200, complete.data());
-                    return 200;
-                }
-                case Reply.Complete empty -> {
-                    final ApiError error = ApiError.upstream(502, "The model returned an empty completion.");
-                    JsonResponse.error(ctx, error);
-                    return error.status();
-                }
-                case Reply.Failed failed -> {
-                    JsonResponse.send(ctx, failed.status(), failed.body());
-                    return failed.status();
+    private int answerWithJson(final Context ctx, final String id, final Waiting waiting)
+            throws InterruptedException {
+        try {
+            while (true) {
+                switch (waiting.next(waiting.remaining())) {
+                    case null -> {
+                        return timedOut(ctx, id, waiting.timeout());
+                    }
+                    case Reply.Chunk ignored -> {
+                        // a worker that streams a non-streaming request: only its end answers the client
+                    }
+                    case Reply.Complete complete when complete.data() != null && !complete.data().isNull() -> {
+                        JsonResponse.send(ctx, 200, complete.data());
+                        return 200;
+                    }
+                    case Reply.Complete empty -> {
+                        final ApiError error = ApiError.upstream(502, "The model returned an empty completion.");
+                        JsonResponse.error(ctx, error);
+                        return error.status();
+                    }
+                    case Reply.Failed failed -> {
+                        JsonResponse.send(ctx, failed.status(), failed.body());
+                        return failed.status();
+                    }
                 }
             }
+        } catch (final ClientGoneException e) {
+            return clientGone(id, "while waiting for the completion");
         }
     }
 
     /**
      * Until the first reply nothing is committed, so an early error is a plain JSON error with its status (the SDKs
-     * raise a typed exception for it). From the first chunk on the answer is a 200 stream, and an error can only be
-     * an error event before {@code [DONE]}.
+     * raise a typed exception for it). But a client waiting for its first token (queue + prefill can take minutes)
+     * must see bytes before a proxy's idle timeout cuts it: after one keep-alive interval without a reply the 200
+     * stream opens and carries {@code : keep-alive} comments until the first chunk. From then on an error can only
+     * be an error event before {@code [DONE]}.
      */
-    private int answerWithStream(final Context ctx, final String id, final PendingReply pending,
-                                 final long deadlineNanos) throws InterruptedException {
-        Reply reply = pending.next(remaining(deadlineNanos));
-        if (reply == null) {
-            return timedOut(ctx, id);
-        }
-        if (reply instanceof Reply.Failed failed) {
-            JsonResponse.send(ctx, failed.status(), failed.body());
-            return failed.status();
-        }
+    private int answerWithStream(final Context ctx, final String id, final Waiting waiting)
+            throws InterruptedException {
         try {
+            Reply reply = waiting.next(min(waiting.remaining(), config.sseKeepAlive()));
+            if (reply == null && waiting.remaining().isZero()) {
+                return timedOut(ctx, id, waiting.timeout());
+            }
+            if (reply instanceof Reply.Failed failed) {
+                JsonResponse.send(ctx, failed.status(), failed.body());
+                return failed.status();
+            }
             final SseStream stream = SseStream.open(ctx.res());
             while (true) {
                 switch (reply) {
                     case null -> {
-                        if (remaining(deadlineNanos).isZero()) {
+                        if (waiting.remaining().isZero()) {
                             cancel(id, CANCEL_DEADLINE);
-                            stream.data(timeoutError().toJson());
-                            stream.done();
+                            stream.data(Reply.NO_SEQ, timeoutError(waiting.timeout()).toJson());
+                            stream.done(Reply.NO_SEQ);
                             return 200;
                         }
                         stream.keepAlive();
                     }
                     case Reply.Chunk chunk -> {
                         if (chunk.data() != null && !chunk.data().isNull()) {
-                            stream.data(chunk.data());
+                            stream.data(chunk.seq(), chunk.data());
                         }
                     }
-                    case Reply.Complete ignored -> {
-                        stream.done();
+                    case Reply.Complete complete -> {
+                        stream.done(complete.seq());
                         return 200;
                     }
                     case Reply.Failed failed -> {
-                        stream.data(failed.body());
-                        stream.done();
+                        stream.data(failed.seq(), failed.body());
+                        stream.done(Reply.NO_SEQ);
                         return 200;
                     }
                 }
-                reply = pending.next(min(remaining(deadlineNanos), config.sseKeepAlive()));
+                reply = waiting.next(min(waiting.remaining(), config.sseKeepAlive()));
             }
         } catch (final IOException e) {
-            LOG.debug("client of {} went away mid-stream: {}", id, e.toString());
-            cancel(id, CANCEL_DISCONNECTED);
-            return CLIENT_CLOSED;
+            return clientGone(id, "mid-stream (" + e.getMessage() + ")");
         }
     }
 
-    private int timedOut(final Context ctx, final String id) {
+    private int clientGone(final String id, final String when) {
+        LOG.debug("client of {} went away {}", id, when);
+        cancel(id, CANCEL_DISCONNECTED);
+        return CLIENT_CLOSED;
+    }
+
+    private int timedOut(final Context ctx, final String id, final Duration timeout) {
         cancel(id, CANCEL_DEADLINE);
-        final ApiError error = timeoutError();
+        final ApiError error = timeoutError(timeout);
         JsonResponse.error(ctx, error);
         return error.status();
     }
 
-    private ApiError timeoutError() {
-        return ApiError.timeout("The request did not complete within " + config.requestTimeout().toMillis()
+    private static ApiError timeoutError(final Duration timeout) {
+        return ApiError.timeout("The request did not complete within " + timeout.toMillis()
                 + " ms; it has been cancelled.");
     }
 
     private void cancel(final String id, final String reason) {
+        LOG.info("request {} cancelled: {}", id, reason);
+        metrics.recordCancel(reason);
         publisher.cancel(new CancelCommand(id, reason, clock.millis()));
     }
 
@@ -250,11 +338,37 @@ final class CompletionsHandler {
         return new Served(model, error.status());
     }
 
-    private static Duration remaining(final long deadlineNanos) {
-        return Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime()));
-    }
-
     private static Duration min(final Duration a, final Duration b) {
         return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /** One handler's wait for its replies: the deadline, and the client it keeps an eye on meanwhile. */
+    private record Waiting(PendingReply pending, ClientConnection client, long deadlineNanos, Duration timeout) {
+
+        Duration remaining() {
+            return Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime()));
+        }
+
+        /**
+         * The next reply within {@code wait}, or null; checks the client every {@link ClientConnection#CHECK_INTERVAL}
+         * meanwhile and throws when it has gone.
+         */
+        Reply next(final Duration wait) throws InterruptedException, ClientGoneException {
+            final long until = System.nanoTime() + wait.toNanos();
+            while (true) {
+                final long left = until - System.nanoTime();
+                final Reply reply = pending.next(Duration.ofNanos(
+                        Math.max(0, Math.min(left, ClientConnection.CHECK_INTERVAL.toNanos()))));
+                if (reply != null) {
+                    return reply;
+                }
+                if (client.isGone()) {
+                    throw new ClientGoneException();
+                }
+                if (until - System.nanoTime() <= 0) {
+                    return null;
+                }
+            }
+        }
     }
 }

@@ -30,6 +30,11 @@ import java.util.Set;
  * @param replyPartitions {@code GATEWAY_REPLY_PARTITIONS} ({@code 0-2,5}); empty means every events partition
  * @param gatewayId       {@code GATEWAY_ID}, default host name plus a short random suffix
  * @param topics          topic names under {@code TOPIC_PREFIX} (default {@code llm})
+ * @param resultRetention {@code GATEWAY_RESULT_RETENTION} in seconds, default 3600: how long a finished request's
+ *                        status and result stay available at {@code GET /v1/requests/{id}}
+ * @param advertisedHost  {@code GATEWAY_ADVERTISED_HOST}: the host other gateway instances reach this one at, to
+ *                        forward {@code /v1/requests} lookups; default {@code GATEWAY_HOST}, or this machine's
+ *                        address when that is a wildcard
  */
 public record GatewayConfig(
         String host,
@@ -41,7 +46,9 @@ public record GatewayConfig(
         Duration sseKeepAlive,
         Optional<ReplyPartitions> replyPartitions,
         String gatewayId,
-        Topics topics) {
+        Topics topics,
+        Duration resultRetention,
+        String advertisedHost) {
 
     public static final String HOST = "GATEWAY_HOST";
     public static final String PORT = "GATEWAY_PORT";
@@ -53,6 +60,8 @@ public record GatewayConfig(
     public static final String REPLY_PARTITIONS = "GATEWAY_REPLY_PARTITIONS";
     public static final String GATEWAY_ID = "GATEWAY_ID";
     public static final String TOPIC_PREFIX = "TOPIC_PREFIX";
+    public static final String RESULT_RETENTION = "GATEWAY_RESULT_RETENTION";
+    public static final String ADVERTISED_HOST = "GATEWAY_ADVERTISED_HOST";
 
     public static final String DEFAULT_HOST = "0.0.0.0";
     public static final int DEFAULT_PORT = 8000;
@@ -61,6 +70,7 @@ public record GatewayConfig(
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(600);
     public static final Duration DEFAULT_PUBLISH_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_SSE_KEEPALIVE = Duration.ofSeconds(15);
+    public static final Duration DEFAULT_RESULT_RETENTION = Duration.ofHours(1);
 
     public GatewayConfig {
         apiKeys = Set.copyOf(apiKeys);
@@ -73,12 +83,17 @@ public record GatewayConfig(
         requirePositive(REQUEST_TIMEOUT, requestTimeout);
         requirePositive(PUBLISH_TIMEOUT, publishTimeout);
         requirePositive(SSE_KEEPALIVE, sseKeepAlive);
+        requirePositive(RESULT_RETENTION, resultRetention);
+        if (advertisedHost == null || advertisedHost.isBlank()) {
+            throw new IllegalArgumentException(ADVERTISED_HOST + " must not be empty");
+        }
     }
 
     /** Reads the gateway's settings; throws {@link IllegalArgumentException} naming the variable that is wrong. */
     public static GatewayConfig from(final Settings settings) {
+        final String host = settings.get(HOST, DEFAULT_HOST);
         return new GatewayConfig(
-                settings.get(HOST, DEFAULT_HOST),
+                host,
                 settings.getInt(PORT, DEFAULT_PORT),
                 new LinkedHashSet<>(settings.getList(API_KEYS)),
                 settings.getLong(MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES),
@@ -87,7 +102,9 @@ public record GatewayConfig(
                 settings.getSeconds(SSE_KEEPALIVE, DEFAULT_SSE_KEEPALIVE),
                 settings.get(REPLY_PARTITIONS).map(GatewayConfig::replyPartitions),
                 settings.get(GATEWAY_ID).orElseGet(GatewayConfig::defaultGatewayId),
-                new Topics(settings.get(TOPIC_PREFIX, Topics.DEFAULT_PREFIX)));
+                new Topics(settings.get(TOPIC_PREFIX, Topics.DEFAULT_PREFIX)),
+                settings.getSeconds(RESULT_RETENTION, DEFAULT_RESULT_RETENTION),
+                settings.get(ADVERTISED_HOST).orElseGet(() -> reachableHost(host)));
     }
 
     /** Like the record's own, but never prints the API keys, only how many there are. */
@@ -97,7 +114,8 @@ public record GatewayConfig(
                 + ", maxBodyBytes=" + maxBodyBytes + ", requestTimeout=" + requestTimeout
                 + ", publishTimeout=" + publishTimeout + ", sseKeepAlive=" + sseKeepAlive
                 + ", replyPartitions=" + replyPartitions.map(ReplyPartitions::toString).orElse("all")
-                + ", gatewayId=" + gatewayId + ", topics=" + topics.prefix() + "]";
+                + ", gatewayId=" + gatewayId + ", topics=" + topics.prefix()
+                + ", resultRetention=" + resultRetention + ", advertisedHost=" + advertisedHost + "]";
     }
 
     public boolean enforcesApiKeys() {
@@ -123,6 +141,18 @@ public record GatewayConfig(
         final byte[] suffix = new byte[3];
         new SecureRandom().nextBytes(suffix);
         return hostName() + "-" + HexFormat.of().formatHex(suffix);
+    }
+
+    /** A bind address other machines can use: itself, unless it is a wildcard; then this machine's address. */
+    private static String reachableHost(final String bindHost) {
+        if (!"0.0.0.0".equals(bindHost) && !"::".equals(bindHost) && !"[::]".equals(bindHost)) {
+            return bindHost;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostAddress();
+        } catch (final UnknownHostException e) {
+            return "127.0.0.1";
+        }
     }
 
     private static String hostName() {

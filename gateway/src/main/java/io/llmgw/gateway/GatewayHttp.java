@@ -30,14 +30,17 @@ import java.util.function.BooleanSupplier;
  * @param models          what {@code /v1/models} lists and requests are checked against
  * @param publisher       where requests and cancellations go
  * @param replies         requests waiting for their reply
- * @param replyPartitions the events partitions this instance reads
+ * @param ids             makes request ids whose events land on this instance's reply partitions
  * @param accepting       false while requests cannot be served (reply consumer not positioned, shutting down)
  * @param readiness       the checks behind {@code /ready}
  * @param metrics         the Prometheus registry behind {@code /metrics}
+ * @param requests        where {@code /v1/requests/{id}} finds a request's state
+ * @param eventLog        where {@code /v1/requests/{id}/events} reads a request's events
  */
 public record GatewayHttp(GatewayConfig config, ModelCatalog models, RequestPublisher publisher,
-                          PendingReplies replies, ReplyPartitions replyPartitions, BooleanSupplier accepting,
-                          Readiness readiness, GatewayMetrics metrics) {
+                          PendingReplies replies, RequestIdMint ids, BooleanSupplier accepting,
+                          Readiness readiness, GatewayMetrics metrics, RequestDirectory requests,
+                          EventLog eventLog) {
 
     public static final String REQUEST_ID_HEADER = "X-Request-Id";
 
@@ -48,14 +51,18 @@ public record GatewayHttp(GatewayConfig config, ModelCatalog models, RequestPubl
     /** The Javalin app, not yet started. */
     public Javalin create() {
         final CompletionsHandler completions = new CompletionsHandler(config, models, publisher, replies,
-                replyPartitions, accepting, metrics, Clock.systemUTC());
+                ids, accepting, metrics, Clock.systemUTC());
+        final RequestsHandler lookups = new RequestsHandler(config, requests, eventLog);
         final BearerAuth auth = new BearerAuth(config.apiKeys());
         return Javalin.create(javalin -> {
             configureServer(javalin);
             final RoutesConfig routes = javalin.routes;
-            routes.before(GatewayHttp::assignRequestId);
+            routes.before(ctx -> assignRequestId(ctx, ids));
             routes.post("/v1/chat/completions", ctx -> completions.handle(ctx, Endpoint.CHAT_COMPLETIONS));
             routes.post("/v1/completions", ctx -> completions.handle(ctx, Endpoint.COMPLETIONS));
+            routes.get(RequestsHandler.PATH_PREFIX + "{id}", lookups::show);
+            routes.get(RequestsHandler.PATH_PREFIX + "{id}/events", lookups::events);
+            routes.get(RequestLocator.INTERNAL_PREFIX + "{id}", lookups::internal);
             routes.get("/v1/models", authenticated(auth, this::listModels));
             // <model> rather than {model}: model ids contain slashes (Qwen/Qwen2.5-72B-Instruct-AWQ)
             routes.get("/v1/models/<model>", authenticated(auth, this::showModel));
@@ -70,7 +77,7 @@ public record GatewayHttp(GatewayConfig config, ModelCatalog models, RequestPubl
     /** The id of the request being handled, also sent back as {@code X-Request-Id}. */
     static String requestId(final Context ctx) {
         final String id = ctx.attribute(REQUEST_ID);
-        return id != null ? id : assignRequestId(ctx);
+        return id != null ? id : assignRequestId(ctx, null);
     }
 
     private void configureServer(final JavalinConfig javalin) {
@@ -86,8 +93,9 @@ public record GatewayHttp(GatewayConfig config, ModelCatalog models, RequestPubl
         });
     }
 
-    private static String assignRequestId(final Context ctx) {
-        final String id = RequestIds.next();
+    /** Every answer carries an id; only a completion request's id has to fit this instance's reply partitions. */
+    private static String assignRequestId(final Context ctx, final RequestIdMint ids) {
+        final String id = ids == null ? RequestIds.next() : ids.next();
         ctx.attribute(REQUEST_ID, id);
         ctx.header(REQUEST_ID_HEADER, id);
         return id;

@@ -12,7 +12,8 @@ import java.util.function.Supplier;
 
 /**
  * The gateway's Prometheus metrics: {@code llmgw_gateway_requests_total{model,endpoint,status}},
- * {@code llmgw_gateway_request_duration_seconds{model,endpoint}} (accepted to last byte) and
+ * {@code llmgw_gateway_request_duration_seconds{model,endpoint}} (accepted to last byte),
+ * {@code llmgw_gateway_cancels_total{reason}}, {@code llmgw_gateway_async_requests_total{model,endpoint}} and
  * {@code llmgw_gateway_pending_requests}.
  */
 public final class GatewayMetrics {
@@ -45,6 +46,25 @@ public final class GatewayMetrics {
                 .tag("endpoint", endpoint.wireName())
                 .register(registry)
                 .record(elapsed);
+    }
+
+    /** Counts a cancel the gateway published, by its reason code (a fixed set, so no unbounded series). */
+    public void recordCancel(final String reason) {
+        Counter.builder("llmgw.gateway.cancels")
+                .description("Cancels published on the control topic: client gone, deadline passed, ...")
+                .tag("reason", reason)
+                .register(registry)
+                .increment();
+    }
+
+    /** Counts a request accepted with {@code Prefer: respond-async}. */
+    public void recordAsyncSubmit(final String model, final Endpoint endpoint) {
+        Counter.builder("llmgw.gateway.async.requests")
+                .description("Requests accepted with Prefer: respond-async")
+                .tag("model", model)
+                .tag("endpoint", endpoint.wireName())
+                .register(registry)
+                .increment();
     }
 
     public void gaugePending(final Supplier<Number> pending) {

@@ -12,6 +12,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,6 +32,8 @@ public final class GatewayServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
     private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(30);
     private static final String CANCEL_SHUTDOWN = "gateway_shutdown";
+    /** How long a forwarded {@code /v1/requests} lookup may take at the instance that holds the request. */
+    private static final Duration PEER_TIMEOUT = Duration.ofSeconds(5);
 
     private final GatewayConfig config;
     private final ReplyPartitions replyPartitions;
@@ -41,6 +44,7 @@ public final class GatewayServer implements AutoCloseable {
     private final ModelDirectory models;
     private final PendingReplies pending;
     private final Javalin http;
+    private final RequestResults results;
     private volatile boolean closing;
 
     private GatewayServer(final Settings settings, final GatewayConfig config, final List<AutoCloseable> resources) {
@@ -63,9 +67,21 @@ public final class GatewayServer implements AutoCloseable {
 
         final GatewayMetrics metrics = new GatewayMetrics();
         metrics.gaugePending(pending::size);
-        this.http = new GatewayHttp(config, models, publisher, pending, replyPartitions,
-                () -> !closing && replyConsumer.isReady(), this::checks, metrics).create();
+        final RequestLocator locator = new RequestLocator(HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1).connectTimeout(PEER_TIMEOUT).build(), PEER_TIMEOUT,
+                config.gatewayId());
+        this.http = new GatewayHttp(config, models, publisher, pending,
+                new RequestIdMint(replyPartitions, eventPartitions), () -> !closing && replyConsumer.isReady(),
+                this::checks, metrics, locator, KafkaEventLog.create(settings, config)).create();
         http.start(config.host(), config.port());
+        // started after the server listens: its interactive-query address is this instance's actual HTTP port
+        try {
+            this.results = opened(RequestResults.start(settings, config, http.port()));
+        } catch (final RuntimeException e) {
+            http.stop();
+            throw e;
+        }
+        locator.attach(results);
     }
 
     /**
@@ -154,6 +170,7 @@ public final class GatewayServer implements AutoCloseable {
         checks.put("kafka", probe.reachable());
         checks.put("replies", replyConsumer.isReady());
         checks.put("models", models.isLoaded());
+        checks.put("results", results != null && results.isAlive());
         return checks;
     }
 

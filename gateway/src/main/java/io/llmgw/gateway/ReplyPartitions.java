@@ -6,8 +6,8 @@ import java.util.TreeSet;
 import java.util.stream.IntStream;
 
 /**
- * The partitions of the events topic that one gateway instance reads, and the rule that spreads its requests over
- * them. Several gateways share the events topic by owning disjoint sets ({@code GATEWAY_REPLY_PARTITIONS=0-2,5}).
+ * The partitions of the events topic that one gateway instance reads ({@link RequestIdMint} spreads its requests
+ * over them). Several gateways share the events topic by owning disjoint sets ({@code GATEWAY_REPLY_PARTITIONS=0-2,5}).
  *
  * @param partitions sorted, distinct, non-negative, never empty
  */
@@ -62,11 +62,6 @@ public record ReplyPartitions(List<Integer> partitions) {
                     + " topic has " + partitionCount + " partitions (0-" + (partitionCount - 1) + ")");
         }
         return this;
-    }
-
-    /** The partition a request's replies go to: a hash of its id, so requests spread evenly over this set. */
-    public int forRequest(final String requestId) {
-        return partitions.get(Math.floorMod(requestId.hashCode(), partitions.size()));
     }
 
     @Override

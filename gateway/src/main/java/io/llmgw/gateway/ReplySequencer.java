@@ -19,6 +19,7 @@ import java.util.TreeMap;
  *
  * <p>Rules, in order:
  * <ol>
+ *   <li>lifecycle markers (queued, started) are never part of a reply and are dropped;</li>
  *   <li>after the end has been delivered, everything is dropped;</li>
  *   <li>an error event ends the reply at once, whatever its seq or attempt;</li>
  *   <li>before any chunk: a complete event is delivered and ends the reply; chunk 0 locks the reply to its attempt;
@@ -44,7 +45,7 @@ public final class ReplySequencer {
 
     /** The replies this event releases, in order; empty when it must wait or be dropped. */
     public List<Reply> accept(final ResponseEvent event) {
-        if (finished) {
+        if (finished || event.type().isMarker()) {
             return List.of();
         }
         if (event.type() == EventType.ERROR) {
@@ -75,7 +76,7 @@ public final class ReplySequencer {
 
     private List<Reply> acceptBeforeFirstChunk(final ResponseEvent event) {
         if (event.type() == EventType.COMPLETE) {
-            return finish(new Reply.Complete(event.data()));
+            return finish(new Reply.Complete(event.seq(), event.data()));
         }
         if (event.seq() != 0) {
             return event.seq() > 0 ? await(event) : List.of();
@@ -102,12 +103,12 @@ public final class ReplySequencer {
 
     private void deliver(final ResponseEvent event, final List<Reply> released) {
         if (event.type() == EventType.COMPLETE) {
-            released.add(new Reply.Complete(event.data()));
+            released.add(new Reply.Complete(event.seq(), event.data()));
             finished = true;
             waiting.clear();
             return;
         }
-        released.add(new Reply.Chunk(event.data()));
+        released.add(new Reply.Chunk(event.seq(), event.data()));
         nextSeq = event.seq() + 1;
     }
 
@@ -135,8 +136,9 @@ public final class ReplySequencer {
                 ? 502 : event.status();
         final JsonNode data = event.data();
         if (data != null && data.path("error").isObject()) {
-            return new Reply.Failed(status, data);
+            return new Reply.Failed(event.seq(), status, data);
         }
-        return Reply.Failed.of(ApiError.fromBody(status, data, "the request failed without an explanation"));
+        final ApiError error = ApiError.fromBody(status, data, "the request failed without an explanation");
+        return new Reply.Failed(event.seq(), status, error.toJson());
     }
 }

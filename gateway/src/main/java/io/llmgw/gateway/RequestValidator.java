@@ -30,8 +30,13 @@ public final class RequestValidator {
 
             /** The envelope for this request, as the gateway publishes it (first attempt, someone waiting). */
             public RequestEnvelope envelope(final String id, final RequestStamp stamp) {
+                return envelope(id, stamp, false);
+            }
+
+            /** The envelope for this request; {@code detached} for an async submit that nobody waits on. */
+            public RequestEnvelope envelope(final String id, final RequestStamp stamp, final boolean detached) {
                 return new RequestEnvelope(id, endpoint, model, stream, body, stamp.receivedAtMs(),
-                        stamp.deadlineMs(), stamp.replyPartition(), stamp.gatewayId(), stamp.keyId(), 1, false);
+                        stamp.deadlineMs(), stamp.replyPartition(), stamp.gatewayId(), stamp.keyId(), 1, detached);
             }
         }
     }

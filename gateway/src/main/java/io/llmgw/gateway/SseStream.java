@@ -9,15 +9,19 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A {@code text/event-stream} answer as the OpenAI SDKs read it: {@code data: <json>} events, each flushed at once,
- * ended by {@code data: [DONE]}. Writes go to the servlet response directly, past any compression, so that no
+ * ended by {@code data: [DONE]}. An event that stands for a response event carries its seq as the SSE event id
+ * ({@code id: <seq>}), which a client hands back as {@code Last-Event-ID} to resume at
+ * {@code GET /v1/requests/{id}/events}. Writes go to the servlet response directly, past any compression, so that no
  * chunk waits in a buffer. Every write throws {@link IOException} once the client has gone away.
  */
 final class SseStream {
 
+    private static final byte[] ID = "id: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] END_OF_LINE = "\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] END_OF_EVENT = "\n\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
-    // a comment line: SSE readers ignore it, but writing it reveals a client that has disconnected
+    // a comment line: SSE readers ignore it, but it keeps proxies from timing out a quiet stream
     private static final byte[] KEEP_ALIVE = ": keep-alive\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private final ServletOutputStream out;
@@ -38,7 +42,9 @@ final class SseStream {
         return stream;
     }
 
-    void data(final JsonNode json) throws IOException {
+    /** One event; {@code seq} below 0 writes no id (the gateway made the event itself). */
+    void data(final long seq, final JsonNode json) throws IOException {
+        id(seq);
         out.write(DATA);
         out.write(JsonResponse.bytes(json));
         out.write(END_OF_EVENT);
@@ -50,8 +56,18 @@ final class SseStream {
         out.flush();
     }
 
-    void done() throws IOException {
+    /** {@code data: [DONE]}, with the seq of the response event that ended the stream when there is one. */
+    void done(final long seq) throws IOException {
+        id(seq);
         out.write(DONE);
         out.flush();
+    }
+
+    private void id(final long seq) throws IOException {
+        if (seq >= 0) {
+            out.write(ID);
+            out.write(Long.toString(seq).getBytes(StandardCharsets.US_ASCII));
+            out.write(END_OF_LINE);
+        }
     }
 }

@@ -31,21 +31,30 @@ class GatewayConfigTest {
         assertEquals(Optional.empty(), config.replyPartitions());
         assertEquals("llm.events", config.topics().events().name());
         assertFalse(config.gatewayId().isBlank());
+        assertEquals(Duration.ofHours(1), config.resultRetention());
+        assertNotEquals("0.0.0.0", config.advertisedHost(), "a wildcard is no address a peer can call");
+    }
+
+    @Test
+    void shouldAdvertiseTheBindHostWhenItIsAConcreteAddress() {
+        assertEquals("10.1.2.3", GatewayConfig.from(Settings.of(Map.of("GATEWAY_HOST", "10.1.2.3"))).advertisedHost());
     }
 
     @Test
     void shouldReadEveryVariableWhenSet() {
-        final GatewayConfig config = GatewayConfig.from(Settings.of(Map.of(
-                "GATEWAY_HOST", "127.0.0.1",
-                "GATEWAY_PORT", "0",
-                "GATEWAY_API_KEYS", "sk-a, sk-b,,",
-                "GATEWAY_MAX_BODY_BYTES", "2048",
-                "GATEWAY_REQUEST_TIMEOUT", "1.5",
-                "GATEWAY_PUBLISH_TIMEOUT", "0.25",
-                "GATEWAY_SSE_KEEPALIVE", "3",
-                "GATEWAY_REPLY_PARTITIONS", "0-2,5",
-                "GATEWAY_ID", "gw-7",
-                "TOPIC_PREFIX", "test")));
+        final GatewayConfig config = GatewayConfig.from(Settings.of(Map.ofEntries(
+                Map.entry("GATEWAY_HOST", "127.0.0.1"),
+                Map.entry("GATEWAY_PORT", "0"),
+                Map.entry("GATEWAY_API_KEYS", "sk-a, sk-b,,"),
+                Map.entry("GATEWAY_MAX_BODY_BYTES", "2048"),
+                Map.entry("GATEWAY_REQUEST_TIMEOUT", "1.5"),
+                Map.entry("GATEWAY_PUBLISH_TIMEOUT", "0.25"),
+                Map.entry("GATEWAY_SSE_KEEPALIVE", "3"),
+                Map.entry("GATEWAY_REPLY_PARTITIONS", "0-2,5"),
+                Map.entry("GATEWAY_ID", "gw-7"),
+                Map.entry("TOPIC_PREFIX", "test"),
+                Map.entry("GATEWAY_RESULT_RETENTION", "90"),
+                Map.entry("GATEWAY_ADVERTISED_HOST", "gw-7.internal"))));
 
         assertEquals("127.0.0.1", config.host());
         assertEquals(0, config.port());
@@ -58,6 +67,8 @@ class GatewayConfigTest {
         assertEquals("0-2,5", config.replyPartitions().orElseThrow().toString());
         assertEquals("gw-7", config.gatewayId());
         assertEquals("test.requests", config.topics().requests().name());
+        assertEquals(Duration.ofSeconds(90), config.resultRetention());
+        assertEquals("gw-7.internal", config.advertisedHost());
     }
 
     @Test

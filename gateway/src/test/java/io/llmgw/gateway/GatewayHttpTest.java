@@ -52,6 +52,8 @@ class GatewayHttpTest {
     private final ReplyPartitions partitions = ReplyPartitions.parse("3-4");
     private final GatewayMetrics metrics = new GatewayMetrics();
     private final AtomicBoolean accepting = new AtomicBoolean(true);
+    private final FakeRequests requests = new FakeRequests();
+    private final FakeEventLog eventLog = new FakeEventLog();
     private Javalin app;
     private String base;
 
@@ -66,9 +68,11 @@ class GatewayHttpTest {
 
     private void start(final Duration requestTimeout, final Duration keepAlive) {
         final GatewayConfig config = new GatewayConfig("127.0.0.1", 0, Set.of(KEY), 1024, requestTimeout,
-                Duration.ofSeconds(1), keepAlive, Optional.of(partitions), "gw-test", new Topics("test"));
-        app = new GatewayHttp(config, models, publisher, replies, partitions, accepting::get,
-                () -> Map.of("models", models.isLoaded()), metrics).create().start("127.0.0.1", 0);
+                Duration.ofSeconds(1), keepAlive, Optional.of(partitions), "gw-test", new Topics("test"),
+                Duration.ofHours(1), "127.0.0.1");
+        app = new GatewayHttp(config, models, publisher, replies, new RequestIdMint(partitions, 6), accepting::get,
+                () -> Map.of("models", models.isLoaded()), metrics, requests, eventLog).create()
+                .start("127.0.0.1", 0);
         base = "http://127.0.0.1:" + app.port();
     }
 
@@ -291,6 +295,7 @@ class GatewayHttpTest {
             assertEquals("no", response.header("X-Accel-Buffering"));
             final BufferedSource events = response.body().source();
             // chunk 0 must arrive while the worker has sent nothing more: it was flushed on its own
+            assertEquals("id: 0", events.readUtf8LineStrict());
             assertEquals("data: {\"n\":0,\"attempt\":1}", events.readUtf8LineStrict());
             assertEquals("", events.readUtf8LineStrict());
 
@@ -300,8 +305,8 @@ class GatewayHttpTest {
             replies.dispatch(Events.chunk(id, 1, 1));
             replies.dispatch(Events.complete(id, 3, 1, null));
 
-            assertEquals(List.of("data: {\"n\":1,\"attempt\":1}", "", "data: {\"n\":2,\"attempt\":1}", "",
-                    "data: [DONE]", ""), readAll(events));
+            assertEquals(List.of("id: 1", "data: {\"n\":1,\"attempt\":1}", "", "id: 2",
+                    "data: {\"n\":2,\"attempt\":1}", "", "id: 3", "data: [DONE]", ""), readAll(events));
         }
     }
 
@@ -325,11 +330,13 @@ class GatewayHttpTest {
         try (Response response = call(post("/v1/chat/completions", STREAM_CHAT))) {
             assertEquals(200, response.code());
             final List<String> lines = readAll(response.body().source());
-            assertEquals(6, lines.size(), lines.toString());
-            assertEquals("data: {\"n\":0,\"attempt\":1}", lines.get(0));
-            final JsonNode error = Json.MAPPER.readTree(lines.get(2).substring("data: ".length()));
+            assertEquals(7, lines.size(), lines.toString());
+            assertEquals("id: 0", lines.get(0));
+            assertEquals("data: {\"n\":0,\"attempt\":1}", lines.get(1));
+            // the gateway's own end has no event id: no response event stands behind it
+            final JsonNode error = Json.MAPPER.readTree(lines.get(3).substring("data: ".length()));
             assertEquals(ReplySequencer.FAILOVER_MESSAGE, error.path("error").path("message").asText());
-            assertEquals("data: [DONE]", lines.get(4));
+            assertEquals("data: [DONE]", lines.get(5));
         }
     }
 
@@ -354,6 +361,7 @@ class GatewayHttpTest {
         final String id;
         try (Response response = call(post("/v1/chat/completions", STREAM_CHAT))) {
             id = response.header(GatewayHttp.REQUEST_ID_HEADER);
+            assertEquals("id: 0", response.body().source().readUtf8LineStrict());
             assertEquals("data: {\"n\":0,\"attempt\":1}", response.body().source().readUtf8LineStrict());
         }
         // closing the response before its end drops the connection; the next keep-alive write fails
@@ -435,7 +443,7 @@ class GatewayHttpTest {
         publisher.onPublish = envelope -> replies.dispatch(Events.complete(envelope.id(), 0, 1, null));
         try (Response response = call(post("/v1/chat/completions", STREAM_CHAT))) {
             assertEquals(200, response.code());
-            assertEquals(List.of("data: [DONE]", ""), readAll(response.body().source()));
+            assertEquals(List.of("id: 0", "data: [DONE]", ""), readAll(response.body().source()));
         }
     }
 

@@ -53,7 +53,7 @@ class PendingRepliesTest {
         assertTrue(failed.containsAll(List.of("req_a", "req_b")));
         assertEquals(Reply.Failed.of(ApiError.unavailable("shutting down")), a.next(NOW));
         assertNull(a.next(NOW));
-        assertEquals(new Reply.Chunk(Events.marker(0, 1)), b.next(NOW));
+        assertEquals(new Reply.Chunk(0, Events.marker(0, 1)), b.next(NOW));
         assertEquals(Reply.Failed.of(ApiError.unavailable("shutting down")), b.next(NOW));
     }
 
@@ -64,7 +64,7 @@ class PendingRepliesTest {
 
         pending.failAll(ApiError.unavailable("shutting down"));
 
-        assertEquals(new Reply.Complete(Events.completion("done")), a.next(NOW));
+        assertEquals(new Reply.Complete(0, Events.completion("done")), a.next(NOW));
         assertNull(a.next(NOW));
     }
 }

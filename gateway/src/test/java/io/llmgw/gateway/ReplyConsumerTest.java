@@ -61,8 +61,8 @@ class ReplyConsumerTest {
         add(p4, 7, "req_a", events.valueSerde().encode(Events.chunk("req_a", 0, 1)));
         add(p4, 8, "req_a", events.valueSerde().encode(Events.complete("req_a", 1, 1, null)));
 
-        assertEquals(new Reply.Chunk(Events.marker(0, 1)), reply.next(WAIT));
-        assertEquals(new Reply.Complete(null), reply.next(WAIT));
+        assertEquals(new Reply.Chunk(0, Events.marker(0, 1)), reply.next(WAIT));
+        assertEquals(new Reply.Complete(1, null), reply.next(WAIT));
     }
 
     @Test
@@ -74,7 +74,7 @@ class ReplyConsumerTest {
         add(p3, 42, "req_other", events.valueSerde().encode(Events.chunk("req_other", 0, 1)));
         add(p3, 43, "req_b", events.valueSerde().encode(Events.complete("req_b", 0, 1, Events.completion("ok"))));
 
-        assertEquals(new Reply.Complete(Events.completion("ok")), reply.next(WAIT));
+        assertEquals(new Reply.Complete(0, Events.completion("ok")), reply.next(WAIT));
         assertTrue(replies.isReady());
     }
 

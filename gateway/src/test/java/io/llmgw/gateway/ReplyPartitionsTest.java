@@ -4,10 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -42,16 +39,5 @@ class ReplyPartitionsTest {
     @Test
     void shouldCoverEveryPartitionWhenAllAreTaken() {
         assertEquals(List.of(0, 1, 2), ReplyPartitions.all(3).partitions());
-    }
-
-    @Test
-    void shouldSpreadRequestsOverEveryOwnedPartitionWhenIdsDiffer() {
-        final ReplyPartitions owned = ReplyPartitions.parse("2,4,9");
-        final Set<Integer> used = new HashSet<>();
-
-        IntStream.range(0, 200).forEach(i -> used.add(owned.forRequest("req_" + i)));
-
-        assertEquals(Set.of(2, 4, 9), used);
-        assertEquals(owned.forRequest("req_7"), owned.forRequest("req_7"));
     }
 }

@@ -1,8 +1,10 @@
 package io.llmgw.gateway;
 
 import io.llmgw.schemas.ApiError;
+import io.llmgw.schemas.Endpoint;
 import io.llmgw.schemas.EventType;
 import io.llmgw.schemas.Json;
+import io.llmgw.schemas.RequestEnvelope;
 import io.llmgw.schemas.ResponseEvent;
 import org.junit.jupiter.api.Test;
 
@@ -38,7 +40,7 @@ class ReplySequencerTest {
     void shouldDeliverChunksInOrderThenEndWhenEventsArriveInOrder() {
         feed(chunk(ID, 0, 1), chunk(ID, 1, 1), complete(ID, 2, 1, null));
 
-        assertEquals(List.of(new Reply.Chunk(marker(0, 1)), new Reply.Chunk(marker(1, 1)), new Reply.Complete(null)),
+        assertEquals(List.of(new Reply.Chunk(0, marker(0, 1)), new Reply.Chunk(1, marker(1, 1)), new Reply.Complete(2, null)),
                 seen);
         assertTrue(sequencer.isFinished());
     }
@@ -47,7 +49,7 @@ class ReplySequencerTest {
     void shouldDeliverCompleteAtOnceWhenNoChunkCameBefore() {
         final var completion = Events.completion("hi");
 
-        assertEquals(List.of(new Reply.Complete(completion)), feed(complete(ID, 0, 1, completion)));
+        assertEquals(List.of(new Reply.Complete(0, completion)), feed(complete(ID, 0, 1, completion)));
         assertTrue(sequencer.isFinished());
     }
 
@@ -55,7 +57,7 @@ class ReplySequencerTest {
     void shouldDropDuplicatesWhenASeqArrivesTwice() {
         feed(chunk(ID, 0, 1), chunk(ID, 0, 1), chunk(ID, 1, 1), chunk(ID, 1, 1), chunk(ID, 0, 1));
 
-        assertEquals(List.of(new Reply.Chunk(marker(0, 1)), new Reply.Chunk(marker(1, 1))), seen);
+        assertEquals(List.of(new Reply.Chunk(0, marker(0, 1)), new Reply.Chunk(1, marker(1, 1))), seen);
     }
 
     @Test
@@ -71,8 +73,8 @@ class ReplySequencerTest {
 
         final List<Reply> released = feed(chunk(ID, 1, 1));
 
-        assertEquals(List.of(new Reply.Chunk(marker(1, 1)), new Reply.Chunk(marker(2, 1)),
-                new Reply.Chunk(marker(3, 1)), new Reply.Complete(null)), released);
+        assertEquals(List.of(new Reply.Chunk(1, marker(1, 1)), new Reply.Chunk(2, marker(2, 1)),
+                new Reply.Chunk(3, marker(3, 1)), new Reply.Complete(4, null)), released);
         assertTrue(sequencer.isFinished());
     }
 
@@ -82,8 +84,8 @@ class ReplySequencerTest {
 
         final List<Reply> released = feed(chunk(ID, 0, 1));
 
-        assertEquals(List.of(new Reply.Chunk(marker(0, 1)), new Reply.Chunk(marker(1, 1)),
-                new Reply.Chunk(marker(2, 1))), released);
+        assertEquals(List.of(new Reply.Chunk(0, marker(0, 1)), new Reply.Chunk(1, marker(1, 1)),
+                new Reply.Chunk(2, marker(2, 1))), released);
     }
 
     @Test
@@ -92,7 +94,7 @@ class ReplySequencerTest {
 
         final List<Reply> released = feed(error(ID, 7, 1, ApiError.upstream(502, "host down")));
 
-        assertEquals(List.of(Reply.Failed.of(ApiError.upstream(502, "host down"))), released);
+        assertEquals(List.of(new Reply.Failed(7, 502, ApiError.upstream(502, "host down").toJson())), released);
         assertTrue(sequencer.isFinished());
     }
 
@@ -100,7 +102,19 @@ class ReplySequencerTest {
     void shouldEndWithAnErrorBeforeAnyChunkWhenAnErrorArrivesFirst() {
         final List<Reply> released = feed(error(ID, 0, 2, ApiError.timeout("expired")));
 
-        assertEquals(List.of(Reply.Failed.of(ApiError.timeout("expired"))), released);
+        assertEquals(List.of(new Reply.Failed(0, 504, ApiError.timeout("expired").toJson())), released);
+    }
+
+    @Test
+    void shouldIgnoreLifecycleMarkersWhereverTheyArrive() {
+        final RequestEnvelope request = new RequestEnvelope(ID, Endpoint.CHAT_COMPLETIONS, "m", true, Json.object(),
+                0, 1, 0, "gw", null, 1, false);
+
+        assertEquals(List.of(), feed(ResponseEvent.queued(request), ResponseEvent.started(request)));
+        feed(chunk(ID, 0, 1), ResponseEvent.started(request.withAttempt(2)), chunk(ID, 1, 1));
+
+        assertEquals(List.of(new Reply.Chunk(0, marker(0, 1)), new Reply.Chunk(1, marker(1, 1))), seen);
+        assertFalse(sequencer.isFinished(), "a marker of a later attempt is no failover");
     }
 
     @Test
@@ -117,7 +131,7 @@ class ReplySequencerTest {
 
         feed(complete(ID, 0, 1, completion), complete(ID, 0, 1, completion), complete(ID, 0, 2, completion));
 
-        assertEquals(List.of(new Reply.Complete(completion)), seen);
+        assertEquals(List.of(new Reply.Complete(0, completion)), seen);
     }
 
     @Test
@@ -147,7 +161,7 @@ class ReplySequencerTest {
         feed(chunk(ID, 0, 2));
 
         assertEquals(List.of(), feed(chunk(ID, 1, 1), complete(ID, 2, 1, null)));
-        assertEquals(List.of(new Reply.Chunk(marker(1, 2))), feed(chunk(ID, 1, 2)));
+        assertEquals(List.of(new Reply.Chunk(1, marker(1, 2))), feed(chunk(ID, 1, 2)));
         assertFalse(sequencer.isFinished());
     }
 
@@ -155,8 +169,8 @@ class ReplySequencerTest {
     void shouldForgetWaitingChunksOfOtherAttemptsWhenChunkZeroLocksTheStream() {
         feed(chunk(ID, 1, 1), chunk(ID, 2, 1));
 
-        assertEquals(List.of(new Reply.Chunk(marker(0, 2))), feed(chunk(ID, 0, 2)));
-        assertEquals(List.of(new Reply.Chunk(marker(1, 2))), feed(chunk(ID, 1, 2)));
+        assertEquals(List.of(new Reply.Chunk(0, marker(0, 2))), feed(chunk(ID, 0, 2)));
+        assertEquals(List.of(new Reply.Chunk(1, marker(1, 2))), feed(chunk(ID, 1, 2)));
     }
 
     @Test

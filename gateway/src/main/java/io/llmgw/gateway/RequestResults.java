@@ -1,0 +1,135 @@
+package io.llmgw.gateway;
+
+import io.llmgw.settings.KafkaClientProps;
+import io.llmgw.settings.Settings;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.Properties;
+import java.util.stream.Stream;
+
+/**
+ * The running results app of one gateway instance ({@link RequestResultsTopology} in Kafka Streams), and the local
+ * half of an interactive query: which instance holds a request, and what this one holds.
+ *
+ * <p>Every gateway joins the consumer group {@code <prefix>-gateway-results}; {@code application.server} is this
+ * instance's HTTP address ({@code GATEWAY_ADVERTISED_HOST} and the HTTP port), which is what the metadata names to the
+ * others. State lives under {@code STATE_DIR/gateway-<GATEWAY_ID>}; without a fixed {@code GATEWAY_ID} it is deleted on
+ * close and restored from the changelog at the next start.
+ */
+public final class RequestResults implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RequestResults.class);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+
+    private final KafkaStreams streams;
+    private final HostInfo self;
+    private final Path stateDir;
+    private final boolean ephemeralState;
+
+    private RequestResults(final KafkaStreams streams, final HostInfo self, final Path stateDir,
+                           final boolean ephemeralState) {
+        this.streams = streams;
+        this.self = self;
+        this.stateDir = stateDir;
+        this.ephemeralState = ephemeralState;
+    }
+
+    /** Starts the results app; returns without waiting for it to be RUNNING. */
+    public static RequestResults start(final Settings settings, final GatewayConfig config, final int httpPort) {
+        final HostInfo self = new HostInfo(config.advertisedHost(), httpPort);
+        final Path stateDir = Path.of(settings.get("STATE_DIR",
+                Path.of(System.getProperty("java.io.tmpdir"), "llmgw-state").toString()), "gateway-" + config.gatewayId());
+        final Properties props = new Properties();
+        props.putAll(KafkaClientProps.streams(settings, config.topics().prefix() + "-gateway-results"));
+        props.put(StreamsConfig.CLIENT_ID_CONFIG, "llmgw-gateway-results-" + config.gatewayId());
+        props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+        final KafkaStreams streams = new KafkaStreams(
+                RequestResultsTopology.build(config.topics(), config.resultRetention()), props);
+        streams.setUncaughtExceptionHandler(exception -> {
+            LOG.error("request results stream thread failed; replacing it", exception);
+            return StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streams.setStateListener((next, previous) -> LOG.debug("request results {} -> {}", previous, next));
+        final RequestResults results = new RequestResults(streams, self,
+                stateDir, settings.get(GatewayConfig.GATEWAY_ID).isEmpty());
+        streams.start();
+        LOG.info("request results of gateway {} at {}:{} (retention {} s)", config.gatewayId(), self.host(),
+                self.port(), config.resultRetention().toSeconds());
+        return results;
+    }
+
+    /** True while the app runs or rebalances. */
+    public boolean isAlive() {
+        return streams.state().isRunningOrRebalancing();
+    }
+
+    /** Where request {@code id} is kept, and what this instance knows of it when it is kept here. */
+    RequestDirectory.Lookup lookup(final String id) {
+        final KeyQueryMetadata metadata;
+        try {
+            metadata = streams.queryMetadataForKey(RequestResultsTopology.STORE, id, Serdes.String().serializer());
+        } catch (final InvalidStateStoreException | IllegalStateException e) {
+            return new RequestDirectory.Lookup.Unavailable("the request results are not running yet");
+        }
+        if (metadata == null || KeyQueryMetadata.NOT_AVAILABLE.equals(metadata)) {
+            return new RequestDirectory.Lookup.Unavailable("the request results are being rebalanced");
+        }
+        final HostInfo owner = metadata.activeHost();
+        if (!self.equals(owner)) {
+            return new RequestDirectory.Lookup.Elsewhere(owner.host(), owner.port());
+        }
+        try {
+            final ReadOnlyKeyValueStore<String, byte[]> store = streams.store(StoreQueryParameters
+                    .fromNameAndType(RequestResultsTopology.STORE, QueryableStoreTypes.<String, byte[]>keyValueStore())
+                    .withPartition(metadata.partition()));
+            final byte[] bytes = store.get(id);
+            final RequestState state = bytes == null ? null : RequestResultsTopology.decode(bytes);
+            return state == null ? new RequestDirectory.Lookup.Missing() : new RequestDirectory.Lookup.Found(state);
+        } catch (final InvalidStateStoreException e) {
+            return new RequestDirectory.Lookup.Unavailable("the request results are being restored");
+        }
+    }
+
+    @Override
+    public void close() {
+        // leave the group: the other gateways take the results over now, not after the session timeout
+        final boolean stopped = streams.close(CloseOptions.timeout(CLOSE_TIMEOUT)
+                .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+        if (stopped && ephemeralState) {
+            streams.cleanUp();
+            deleteQuietly(stateDir);
+        }
+    }
+
+    private static void deleteQuietly(final Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (final Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (final IOException e) {
+            LOG.debug("cannot delete {}", dir, e);
+        }
+    }
+}

@@ -1,0 +1,169 @@
+package io.llmgw.gateway;
+
+import io.llmgw.schemas.Decoded;
+import io.llmgw.schemas.JsonSerde;
+import io.llmgw.schemas.ResponseEvent;
+import io.llmgw.schemas.Topics;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The gateway's own small Kafka Streams app: the events topic -> {@link RequestStateProcessor} -> the results store,
+ * a {@link RequestState} per request id, kept for {@code retention} after the request finished. All gateway instances
+ * run it under one application id, so each holds the results of some events partitions, and interactive-query
+ * metadata tells which instance holds a given request.
+ */
+public final class RequestResultsTopology {
+
+    public static final String STORE = "request-results";
+    static final String SOURCE = "events";
+    static final String PROCESSOR = "request-state";
+    /** How long after its deadline a request nobody ended is called expired; the worker's own event comes first. */
+    static final Duration EXPIRY_GRACE = Duration.ofSeconds(2);
+
+    private static final Logger LOG = LoggerFactory.getLogger(RequestResultsTopology.class);
+    private static final JsonSerde<RequestState> STATES = new JsonSerde<>(RequestState.class);
+
+    private RequestResultsTopology() {
+    }
+
+    public static Topology build(final Topics topics, final Duration retention) {
+        final Topology topology = new Topology();
+        topology.addSource(SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
+                topics.events().name());
+        topology.addProcessor(PROCESSOR, new ProcessorSupplier<String, byte[], Void, Void>() {
+            @Override
+            public Processor<String, byte[], Void, Void> get() {
+                return new RequestStateProcessor(topics.events().valueSerde(), retention);
+            }
+
+            @Override
+            public Set<StoreBuilder<?>> stores() {
+                return Set.of(storeBuilder());
+            }
+        }, SOURCE);
+        return topology;
+    }
+
+    /** How often the store is swept: often enough for short retentions in tests, at most once a minute. */
+    static Duration sweepInterval(final Duration retention) {
+        final long millis = Math.clamp(retention.toMillis() / 10, 100, 60_000);
+        return Duration.ofMillis(millis);
+    }
+
+    /** Reads a stored state; an unreadable one (another version's) is reported as null. */
+    static RequestState decode(final byte[] bytes) {
+        return switch (STATES.decode(bytes)) {
+            case Decoded.Ok<RequestState> ok -> ok.value();
+            case Decoded.Failed<RequestState> failed -> null;
+        };
+    }
+
+    static byte[] encode(final RequestState state) {
+        return STATES.encode(state);
+    }
+
+    /**
+     * Persistent (a deployment keeps an hour of results: too much for the heap), changelogged so that another
+     * instance takes the results over in a rebalance, no cache so that a lookup sees every update at once. The
+     * changelog is compacted: a forgotten request's tombstone removes it there too.
+     */
+    private static StoreBuilder<KeyValueStore<String, byte[]>> storeBuilder() {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(), Serdes.ByteArray())
+                .withCachingDisabled()
+                .withLoggingEnabled(Map.of(
+                        TopicConfig.SEGMENT_MS_CONFIG, "600000",
+                        TopicConfig.DELETE_RETENTION_MS_CONFIG, "600000",
+                        TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG, "0.1"));
+    }
+
+    /**
+     * Applies each event to its request's state and, on a wall-clock punctuator, expires overdue requests and forgets
+     * the ones past retention.
+     *
+     * <p>Threading: Kafka Streams calls everything here on the task's stream thread.
+     */
+    static final class RequestStateProcessor implements Processor<String, byte[], Void, Void> {
+
+        private final JsonSerde<ResponseEvent> events;
+        private final Duration retention;
+        private ProcessorContext<Void, Void> context;
+        private KeyValueStore<String, byte[]> store;
+
+        RequestStateProcessor(final JsonSerde<ResponseEvent> events, final Duration retention) {
+            this.events = events;
+            this.retention = retention;
+        }
+
+        @Override
+        public void init(final ProcessorContext<Void, Void> context) {
+            this.context = context;
+            this.store = context.getStateStore(STORE);
+            context.schedule(sweepInterval(retention), PunctuationType.WALL_CLOCK_TIME, this::sweep);
+        }
+
+        @Override
+        public void process(final Record<String, byte[]> record) {
+            final ResponseEvent event = switch (events.decode(record.value())) {
+                case Decoded.Ok<ResponseEvent> ok -> ok.value();
+                case Decoded.Failed<ResponseEvent> failed -> {
+                    LOG.warn("results: skipping an unreadable event (key {}): {}", record.key(), failed.reason());
+                    yield null;
+                }
+            };
+            if (event == null || event.id() == null) {
+                return;
+            }
+            final RecordMetadata source = context.recordMetadata().orElseThrow();
+            final long now = context.currentSystemTimeMs();
+            final RequestState previous = decode(store.get(event.id()));
+            final RequestState next = previous == null
+                    ? RequestState.first(event, source.partition(), source.offset(), record.timestamp(), now)
+                    : previous.apply(event, source.offset(), record.timestamp(), now);
+            if (next != previous) {
+                store.put(event.id(), encode(next));
+            }
+        }
+
+        private void sweep(final long now) {
+            final List<KeyValue<String, RequestState>> changed = new ArrayList<>();
+            final List<String> forgotten = new ArrayList<>();
+            try (KeyValueIterator<String, byte[]> all = store.all()) {
+                while (all.hasNext()) {
+                    final KeyValue<String, byte[]> entry = all.next();
+                    final RequestState state = decode(entry.value);
+                    if (state == null || state.isForgottenAt(now, retention)) {
+                        forgotten.add(entry.key);
+                        continue;
+                    }
+                    final RequestState expired = state.expiredIfOverdue(now, EXPIRY_GRACE);
+                    if (expired != state) {
+                        changed.add(KeyValue.pair(entry.key, expired));
+                    }
+                }
+            }
+            changed.forEach(entry -> store.put(entry.key, encode(entry.value)));
+            forgotten.forEach(store::delete);
+        }
+    }
+}

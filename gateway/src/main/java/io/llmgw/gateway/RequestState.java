@@ -1,0 +1,159 @@
+package io.llmgw.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.llmgw.schemas.ApiError;
+import io.llmgw.schemas.Endpoint;
+import io.llmgw.schemas.EventType;
+import io.llmgw.schemas.Json;
+import io.llmgw.schemas.QueuedRequest;
+import io.llmgw.schemas.ResponseEvent;
+
+import java.time.Duration;
+
+/**
+ * What the gateway's request results know about one request: the value of the results store, keyed by request id,
+ * built from the request's events as they pass on the events topic. Pure: {@link #apply} returns the next state (the
+ * same instance when an event changes nothing, so that chunks of a running stream cost no store write).
+ *
+ * <p>The chunks themselves are not copied here: the events topic keeps them, and {@link #partition()} and
+ * {@link #firstOffset()} say where this request's events start, which is all a replay needs.
+ *
+ * @param id           request id
+ * @param status       where it stands
+ * @param model        the model asked for (from the gateway's queued marker; null if that was never seen)
+ * @param endpoint     the OpenAI operation, or null when unknown
+ * @param stream       whether the client asked for SSE
+ * @param detached     whether it was an async submit
+ * @param keyId        the non-secret id of the caller's API key, or null
+ * @param createdAtMs  when the gateway accepted it (or when its first event was seen)
+ * @param deadlineMs   its deadline, 0 when unknown
+ * @param updatedAtMs  when the status last changed
+ * @param finishedAtMs when it reached a final status, 0 before
+ * @param partition    the events partition holding its events
+ * @param firstOffset  the offset of its first event in that partition
+ * @param httpStatus   the status of its error, 0 unless it ended with one
+ * @param response     the completion object of a completed non-streaming request, else null
+ * @param error        the OpenAI error object ({@code {"message", "type", "param", "code"}}) it ended with, else null
+ */
+public record RequestState(
+        String id,
+        RequestStatus status,
+        String model,
+        Endpoint endpoint,
+        boolean stream,
+        boolean detached,
+        String keyId,
+        long createdAtMs,
+        long deadlineMs,
+        long updatedAtMs,
+        long finishedAtMs,
+        int partition,
+        long firstOffset,
+        int httpStatus,
+        JsonNode response,
+        JsonNode error) {
+
+    /** The state of a request whose first event this is. */
+    public static RequestState first(final ResponseEvent event, final int partition, final long offset,
+                                     final long timestampMs, final long nowMs) {
+        return new RequestState(event.id(), RequestStatus.QUEUED, null, null, false, false, null, nowMs, 0, nowMs,
+                0, partition, offset, 0, null, null).apply(event, offset, timestampMs, nowMs);
+    }
+
+    /**
+     * The state after {@code event}, found at {@code offset} with record timestamp {@code timestampMs}. A final state
+     * keeps its outcome: later events (duplicates, a late attempt) cannot change it.
+     */
+    public RequestState apply(final ResponseEvent event, final long offset, final long timestampMs, final long nowMs) {
+        RequestState next = offset < firstOffset ? withFirstOffset(offset) : this;
+        if (event.type() == EventType.QUEUED && event.data() != null) {
+            next = next.describedBy(Json.MAPPER.convertValue(event.data(), QueuedRequest.class));
+        }
+        if (next.status.isFinal()) {
+            return next;
+        }
+        return switch (event.type()) {
+            case QUEUED -> next;
+            case STARTED, CHUNK -> next.status == RequestStatus.RUNNING ? next : next.moved(RequestStatus.RUNNING, nowMs);
+            case COMPLETE -> next.finished(RequestStatus.COMPLETED, 0,
+                    event.data() == null || event.data().isNull() ? null : event.data(), null, nowMs);
+            case ERROR -> {
+                final JsonNode error = errorObject(event);
+                yield next.finished(next.endedBy(event, error, timestampMs), httpStatus(event), null, error, nowMs);
+            }
+        };
+    }
+
+    /**
+     * Expired when no worker ended it by {@code grace} after its deadline: a request whose model has no running
+     * worker, or whose worker died with it, would otherwise stay queued or running until it is forgotten.
+     */
+    public RequestState expiredIfOverdue(final long nowMs, final Duration grace) {
+        if (status.isFinal() || deadlineMs <= 0 || nowMs < deadlineMs + grace.toMillis()) {
+            return this;
+        }
+        final ApiError error = ApiError.timeout("the request's deadline passed before a worker ended it");
+        return finished(RequestStatus.EXPIRED, error.status(), null, error.toJson().get("error"), nowMs);
+    }
+
+    /**
+     * Whether the results may forget it: {@code retention} after it finished; an unfinished request with a known
+     * deadline is first expired, one without is kept for {@code retention} after it was first seen.
+     */
+    public boolean isForgottenAt(final long nowMs, final Duration retention) {
+        if (status.isFinal()) {
+            return nowMs - finishedAtMs >= retention.toMillis();
+        }
+        return deadlineMs <= 0 && nowMs - createdAtMs >= retention.toMillis();
+    }
+
+    /**
+     * How an error event ended the request: cancelled when its client went away; expired when it is a timeout at or
+     * after the request's deadline (the event's timestamp is the ending worker's clock, the clock it judged the
+     * deadline by); failed otherwise, a worker's first-token or idle timeout included.
+     */
+    private RequestStatus endedBy(final ResponseEvent event, final JsonNode error, final long timestampMs) {
+        if (error != null && "cancelled".equals(error.path("code").asText(null))) {
+            return RequestStatus.CANCELLED;
+        }
+        if (httpStatus(event) == 504 && deadlineMs > 0 && timestampMs >= deadlineMs) {
+            return RequestStatus.EXPIRED;
+        }
+        return RequestStatus.FAILED;
+    }
+
+    private static int httpStatus(final ResponseEvent event) {
+        return event.status() == null ? 502 : event.status();
+    }
+
+    private static JsonNode errorObject(final ResponseEvent event) {
+        final JsonNode data = event.data();
+        if (data != null && data.path("error").isObject()) {
+            return data.get("error");
+        }
+        return ApiError.fromBody(httpStatus(event), data, "the request failed without an explanation").toJson()
+                .get("error");
+    }
+
+    private RequestState describedBy(final QueuedRequest queued) {
+        return new RequestState(id, status, queued.model(), queued.endpoint(), queued.stream(), queued.detached(),
+                queued.keyId(), queued.receivedAtMs() > 0 ? queued.receivedAtMs() : createdAtMs, queued.deadlineMs(),
+                updatedAtMs, finishedAtMs, partition, firstOffset, httpStatus, response, error);
+    }
+
+    private RequestState withFirstOffset(final long offset) {
+        return new RequestState(id, status, model, endpoint, stream, detached, keyId, createdAtMs, deadlineMs,
+                updatedAtMs, finishedAtMs, partition, offset, httpStatus, response, error);
+    }
+
+    private RequestState moved(final RequestStatus next, final long nowMs) {
+        return new RequestState(id, next, model, endpoint, stream, detached, keyId, createdAtMs, deadlineMs, nowMs,
+                finishedAtMs, partition, firstOffset, httpStatus, response, error);
+    }
+
+    private RequestState finished(final RequestStatus end, final int endStatus, final JsonNode endResponse,
+                                  final JsonNode endError, final long nowMs) {
+        return new RequestState(id, end, model, endpoint, stream, detached, keyId, createdAtMs, deadlineMs, nowMs,
+                nowMs, partition, firstOffset, endStatus, endResponse, endError);
+    }
+}

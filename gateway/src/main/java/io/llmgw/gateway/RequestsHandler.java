@@ -1,0 +1,215 @@
+package io.llmgw.gateway;
+
+import io.javalin.http.Context;
+import io.javalin.http.Header;
+import io.llmgw.schemas.ApiError;
+import io.llmgw.schemas.Json;
+import io.llmgw.schemas.ResponseEvent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.Optional;
+
+/**
+ * Requests you can come back to, from any gateway instance:
+ * <ul>
+ *   <li>{@code GET /v1/requests/{id}}: status ({@code queued}, {@code running}, {@code completed}, {@code failed},
+ *       {@code cancelled}, {@code expired}) and, once finished, the completion or the error;</li>
+ *   <li>{@code GET /v1/requests/{id}/events}: the request's events as SSE after {@code Last-Event-ID} (header) or
+ *       {@code ?after=}, then the live ones until {@code [DONE]}; ids are the events' seqs, as on the original
+ *       stream;</li>
+ *   <li>{@code GET /internal/requests/{id}}: the stored state, for a peer that forwards a lookup here.</li>
+ * </ul>
+ * With API keys enforced, a request is visible only with the key that submitted it (to others it does not exist).
+ */
+final class RequestsHandler {
+
+    static final String PATH_PREFIX = "/v1/requests/";
+    static final String LAST_EVENT_ID = "Last-Event-ID";
+
+    private static final Logger LOG = LoggerFactory.getLogger(RequestsHandler.class);
+
+    private final GatewayConfig config;
+    private final BearerAuth auth;
+    private final RequestDirectory directory;
+    private final EventLog eventLog;
+
+    RequestsHandler(final GatewayConfig config, final RequestDirectory directory, final EventLog eventLog) {
+        this.config = config;
+        this.auth = new BearerAuth(config.apiKeys());
+        this.directory = directory;
+        this.eventLog = eventLog;
+    }
+
+    void show(final Context ctx) {
+        final String id = ctx.pathParam("id");
+        final Optional<RequestState> state = visibleState(ctx, id);
+        state.ifPresent(found -> JsonResponse.send(ctx, 200, RequestView.of(found)));
+    }
+
+    void internal(final Context ctx) {
+        if (auth.check(ctx.header(Header.AUTHORIZATION)) instanceof BearerAuth.Outcome.Denied denied) {
+            JsonResponse.error(ctx, denied.error());
+            return;
+        }
+        final String id = ctx.pathParam("id");
+        switch (directory.findHere(id)) {
+            case RequestDirectory.Lookup.Found found ->
+                    JsonResponse.send(ctx, 200, Json.MAPPER.valueToTree(found.state()));
+            case RequestDirectory.Lookup.Missing missing -> JsonResponse.error(ctx, noSuchRequest(id));
+            case RequestDirectory.Lookup.Elsewhere elsewhere -> JsonResponse.error(ctx,
+                    ApiError.unavailable("Request " + id + " is not held by this gateway (any more); retry."));
+            case RequestDirectory.Lookup.Unavailable unavailable ->
+                    JsonResponse.error(ctx, ApiError.unavailable(unavailable.reason()));
+        }
+    }
+
+    void events(final Context ctx) {
+        final String id = ctx.pathParam("id");
+        final long after;
+        try {
+            after = after(ctx);
+        } catch (final NumberFormatException e) {
+            JsonResponse.error(ctx, ApiError.badRequest(LAST_EVENT_ID + " and 'after' must be an event id (a whole"
+                    + " number), got '" + e.getMessage() + "'.", "after"));
+            return;
+        }
+        final Optional<RequestState> found = visibleState(ctx, id);
+        if (found.isEmpty()) {
+            return;
+        }
+        final RequestState state = found.get();
+        final Optional<EventLog.Cursor> opened = eventLog.open(id, state.partition(), state.firstOffset());
+        if (opened.isEmpty()) {
+            JsonResponse.error(ctx, new ApiError(410, "The events of request " + id + " are no longer kept by Kafka;"
+                    + " its status is still available at " + PATH_PREFIX + id + ".", "invalid_request_error", null,
+                    "events_expired"));
+            return;
+        }
+        try (EventLog.Cursor cursor = opened.get()) {
+            follow(ctx, state, cursor, after);
+        } catch (final IOException e) {
+            // a viewer leaving ends only its view: the request itself goes on
+            LOG.debug("viewer of {} went away: {}", id, e.toString());
+        }
+    }
+
+    /**
+     * Replays and then follows: one sequential read of the partition from the request's first event, through the
+     * same sequencer a live reply uses, so the client sees what the original client saw, after its last event id.
+     * Ends with {@code [DONE]} after the terminal event; a request nobody ends is given up {@code grace} after its
+     * deadline, once everything the topic holds has been read.
+     */
+    private void follow(final Context ctx, final RequestState state, final EventLog.Cursor cursor, final long after)
+            throws IOException {
+        final SseStream stream = SseStream.open(ctx.res());
+        final ClientConnection client = ClientConnection.of(ctx);
+        final ReplySequencer sequencer = new ReplySequencer();
+        final long giveUpAtMs = (state.deadlineMs() > 0 ? state.deadlineMs()
+                : System.currentTimeMillis() + config.requestTimeout().toMillis())
+                + RequestResultsTopology.EXPIRY_GRACE.toMillis();
+        long lastWriteNanos = System.nanoTime();
+        while (true) {
+            for (final ResponseEvent event : cursor.poll(ClientConnection.CHECK_INTERVAL)) {
+                for (final Reply reply : sequencer.accept(event)) {
+                    if (deliver(stream, reply, after)) {
+                        return;
+                    }
+                    lastWriteNanos = System.nanoTime();
+                }
+            }
+            if (cursor.caughtUp() && System.currentTimeMillis() >= giveUpAtMs) {
+                stream.data(Reply.NO_SEQ, ApiError.timeout("Request " + state.id()
+                        + " passed its deadline without an end.").toJson());
+                stream.done(Reply.NO_SEQ);
+                return;
+            }
+            if (System.nanoTime() - lastWriteNanos >= config.sseKeepAlive().toNanos()) {
+                stream.keepAlive();
+                lastWriteNanos = System.nanoTime();
+            }
+            if (client.isGone()) {
+                throw new IOException("the client closed the connection");
+            }
+        }
+    }
+
+    /** Writes one reply unless the client saw it already; true when it ended the stream. */
+    private static boolean deliver(final SseStream stream, final Reply reply, final long after) throws IOException {
+        switch (reply) {
+            case Reply.Chunk chunk -> {
+                if (chunk.seq() > after && chunk.data() != null && !chunk.data().isNull()) {
+                    stream.data(chunk.seq(), chunk.data());
+                }
+                return false;
+            }
+            case Reply.Complete complete -> {
+                final boolean unseen = complete.seq() > after;
+                if (unseen && complete.data() != null && !complete.data().isNull()) {
+                    // a non-streaming request's completion: the one event it has
+                    stream.data(complete.seq(), complete.data());
+                    stream.done(Reply.NO_SEQ);
+                } else {
+                    stream.done(unseen ? complete.seq() : Reply.NO_SEQ);
+                }
+                return true;
+            }
+            case Reply.Failed failed -> {
+                if (failed.seq() < 0 || failed.seq() > after) {
+                    stream.data(failed.seq(), failed.body());
+                }
+                stream.done(Reply.NO_SEQ);
+                return true;
+            }
+        }
+    }
+
+    /** The request's state when the caller may see it; otherwise the error has been answered and it is empty. */
+    private Optional<RequestState> visibleState(final Context ctx, final String id) {
+        final String authorization = ctx.header(Header.AUTHORIZATION);
+        final String keyId;
+        switch (auth.check(authorization)) {
+            case BearerAuth.Outcome.Denied denied -> {
+                JsonResponse.error(ctx, denied.error());
+                return Optional.empty();
+            }
+            case BearerAuth.Outcome.Allowed allowed -> keyId = allowed.keyId();
+        }
+        switch (directory.find(id, authorization)) {
+            case RequestDirectory.Lookup.Found found when visibleTo(found.state(), keyId) -> {
+                return Optional.of(found.state());
+            }
+            case RequestDirectory.Lookup.Found hidden -> JsonResponse.error(ctx, noSuchRequest(id));
+            case RequestDirectory.Lookup.Missing missing -> JsonResponse.error(ctx, noSuchRequest(id));
+            case RequestDirectory.Lookup.Elsewhere elsewhere -> JsonResponse.error(ctx,
+                    ApiError.unavailable("The gateway holding request " + id + " did not answer; retry shortly."));
+            case RequestDirectory.Lookup.Unavailable unavailable -> JsonResponse.error(ctx, ApiError.unavailable(
+                    "Request " + id + " cannot be looked up right now (" + unavailable.reason() + "); retry shortly."));
+        }
+        return Optional.empty();
+    }
+
+    private boolean visibleTo(final RequestState state, final String keyId) {
+        return !auth.enforced() || state.keyId() == null || state.keyId().equals(keyId);
+    }
+
+    private static ApiError noSuchRequest(final String id) {
+        return ApiError.notFound("No request with id '" + id + "' is known (it may be older than the result"
+                + " retention).");
+    }
+
+    /** The last event id the client saw: {@code Last-Event-ID}, else {@code ?after=}, else none (-1). */
+    private static long after(final Context ctx) {
+        final String header = ctx.header(LAST_EVENT_ID);
+        final String value = header != null && !header.isBlank() ? header : ctx.queryParam("after");
+        if (value == null || value.isBlank()) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(value.strip());
+        } catch (final NumberFormatException e) {
+            throw new NumberFormatException(value.strip());
+        }
+    }
+}
