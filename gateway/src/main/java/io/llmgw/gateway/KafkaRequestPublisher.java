@@ -3,6 +3,7 @@ package io.llmgw.gateway;
 import io.llmgw.schemas.ApiError;
 import io.llmgw.schemas.CancelCommand;
 import io.llmgw.schemas.RequestEnvelope;
+import io.llmgw.schemas.ResponseEvent;
 import io.llmgw.schemas.Topic;
 import io.llmgw.schemas.Topics;
 import io.llmgw.settings.KafkaClientProps;
@@ -11,6 +12,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -20,12 +22,14 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Publishes requests to {@code topics.requests()} and cancellations to {@code topics.control()} with one idempotent
- * {@code acks=all} producer (records are encoded with each topic's own serdes, so one producer serves both).
+ * Publishes requests to {@code topics.requests()} (with their queued marker on {@code topics.events()}) and
+ * cancellations to {@code topics.control()} with one idempotent {@code acks=all} producer (records are encoded with
+ * each topic's own serdes, so one producer serves all three).
  */
 public final class KafkaRequestPublisher implements RequestPublisher, AutoCloseable {
 
@@ -52,10 +56,19 @@ public final class KafkaRequestPublisher implements RequestPublisher, AutoClosea
                 config.topics(), config.publishTimeout());
     }
 
+    /**
+     * Sends the request, and beside it the {@link ResponseEvent#queued queued marker} to the request's reply
+     * partition, so that the request results know of it before any worker does. Both are in flight together; only
+     * the request's acknowledgement decides the outcome, and the marker's is awaited (briefly) so that a lookup right
+     * after the answer finds the request. A lost marker costs the results only the description of the request.
+     */
     @Override
     public void publish(final RequestEnvelope envelope) throws PublishException {
         try {
-            producer.send(record(topics.requests(), envelope.id(), envelope)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            final Future<RecordMetadata> request = producer.send(record(topics.requests(), envelope.id(), envelope));
+            final Future<RecordMetadata> marker = producer.send(marker(envelope));
+            request.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            awaitMarker(envelope.id(), marker);
         } catch (final ExecutionException e) {
             throw failure(e.getCause());
         } catch (final TimeoutException e) {
@@ -85,6 +98,21 @@ public final class KafkaRequestPublisher implements RequestPublisher, AutoClosea
     @Override
     public void close() {
         producer.close(Duration.ofSeconds(5));
+    }
+
+    private ProducerRecord<byte[], byte[]> marker(final RequestEnvelope envelope) {
+        final Topic<String, ResponseEvent> events = topics.events();
+        return new ProducerRecord<>(events.name(), envelope.replyPartition(),
+                events.keySerde().serializer().serialize(events.name(), envelope.id()),
+                events.valueSerde().encode(ResponseEvent.queued(envelope)));
+    }
+
+    private void awaitMarker(final String id, final Future<RecordMetadata> marker) throws InterruptedException {
+        try {
+            marker.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (final ExecutionException | TimeoutException e) {
+            LOG.warn("the queued marker of {} was not written: {}", id, e.toString());
+        }
     }
 
     private static <V> ProducerRecord<byte[], byte[]> record(final Topic<String, V> topic, final String key,

@@ -31,7 +31,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -490,6 +492,276 @@ class GatewayHttpTest {
         app = null;
 
         assertEquals("503 service_unavailable", answer.get(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+    }
+
+    @Test
+    void shouldShortenTheDeadlineToTheClientsRequestTimeoutHeader() throws Exception {
+        start(Duration.ofSeconds(30), Duration.ofSeconds(15));
+        final long started = System.nanoTime();
+        try (Response response = call(post("/v1/chat/completions", CHAT).header("X-Request-Timeout", "0.3"))) {
+            assertEquals(504, response.code());
+            assertTrue(json(response).path("error").path("message").asText().contains("300 ms"));
+        }
+        assertTrue(Duration.ofNanos(System.nanoTime() - started).compareTo(Duration.ofSeconds(5)) < 0);
+        final RequestEnvelope envelope = publisher.nextPublished(WAIT);
+        assertEquals(envelope.receivedAtMs() + 300, envelope.deadlineMs(), "the worker gets the same deadline");
+        assertEquals("deadline", publisher.nextCancel(WAIT).reason());
+    }
+
+    @Test
+    void shouldTakeTheStainlessTimeoutWhenItIsTheSmallest() throws Exception {
+        start(Duration.ofSeconds(30), Duration.ofSeconds(15));
+        publisher.onPublish = envelope -> replies.dispatch(Events.complete(envelope.id(), 0, 1, Events.completion("ok")));
+        try (Response response = call(post("/v1/chat/completions", CHAT).header("X-Request-Timeout", "10")
+                .header("X-Stainless-Timeout", "2.5"))) {
+            assertEquals(200, response.code());
+        }
+        final RequestEnvelope envelope = publisher.nextPublished(WAIT);
+        assertEquals(envelope.receivedAtMs() + 2_500, envelope.deadlineMs());
+    }
+
+    @Test
+    void shouldAnswer400WithoutPublishingWhenTheRequestTimeoutHeaderIsMalformed() throws IOException {
+        start();
+        try (Response response = call(post("/v1/chat/completions", CHAT).header("X-Request-Timeout", "soon"))) {
+            assertRequestId(response);
+            assertOpenAiError(response, 400, null);
+        }
+        assertTrue(publisher.published.isEmpty());
+    }
+
+    @Test
+    void shouldCancelAtOnceWhenTheClientOfANonStreamingRequestDisconnectsWhileWaiting() throws Exception {
+        start(Duration.ofSeconds(30), Duration.ofSeconds(15));
+        final RequestEnvelope envelope;
+        final long closedNanos;
+        try (Socket socket = rawPost(CHAT)) {
+            envelope = publisher.nextPublished(WAIT);
+            assertNotNull(envelope, "published");
+            closedNanos = System.nanoTime();
+        }
+        final CancelCommand cancel = publisher.nextCancel(WAIT);
+        final Duration noticed = Duration.ofNanos(System.nanoTime() - closedNanos);
+
+        assertNotNull(cancel, "a cancel after the client went away");
+        assertEquals(envelope.id(), cancel.id());
+        assertEquals("client_disconnected", cancel.reason());
+        assertTrue(noticed.compareTo(Duration.ofSeconds(1)) < 0, "noticed within a second: " + noticed);
+        await().atMost(WAIT).until(() -> replies.size() == 0);
+        assertTrue(scrape().contains("llmgw_gateway_cancels_total{reason=\"client_disconnected\"} 1"));
+    }
+
+    @Test
+    void shouldCancelAStreamStillWaitingForItsFirstTokenWhenItsClientDisconnects() throws Exception {
+        start(Duration.ofSeconds(30), Duration.ofSeconds(15));
+        try (Socket socket = rawPost(STREAM_CHAT)) {
+            assertNotNull(publisher.nextPublished(WAIT));
+        }
+        final CancelCommand cancel = publisher.nextCancel(Duration.ofSeconds(2));
+        assertNotNull(cancel, "noticed long before the 15 s keep-alive would have written");
+        assertEquals("client_disconnected", cancel.reason());
+    }
+
+    @Test
+    void shouldSendKeepAlivesWhileAStreamWaitsForItsFirstToken() throws Exception {
+        start(Duration.ofSeconds(30), Duration.ofMillis(100));
+        try (Response response = call(post("/v1/chat/completions", STREAM_CHAT))) {
+            // the stream opened before any reply existed: a proxy in between sees bytes, not silence
+            assertEquals(200, response.code());
+            final BufferedSource events = response.body().source();
+            assertEquals(": keep-alive", events.readUtf8LineStrict());
+            assertEquals("", events.readUtf8LineStrict());
+
+            final String id = publisher.nextPublished(WAIT).id();
+            replies.dispatch(Events.chunk(id, 0, 1));
+            replies.dispatch(Events.complete(id, 1, 1, null));
+
+            final List<String> rest = readAll(events).stream().filter(line -> !line.startsWith(":")
+                    && !line.isEmpty()).toList();
+            assertEquals(List.of("id: 0", "data: {\"n\":0,\"attempt\":1}", "id: 1", "data: [DONE]"), rest);
+        }
+    }
+
+    @Test
+    void shouldAnswerAStreamThatFailsAfterKeepAlivesWithAnErrorEvent() throws Exception {
+        start(Duration.ofSeconds(30), Duration.ofMillis(100));
+        try (Response response = call(post("/v1/chat/completions", STREAM_CHAT))) {
+            final BufferedSource events = response.body().source();
+            assertEquals(": keep-alive", events.readUtf8LineStrict());
+            final String id = publisher.nextPublished(WAIT).id();
+            replies.dispatch(Events.error(id, 0, 1, ApiError.upstream(503, "busy")));
+
+            final List<String> data = readAll(events).stream().filter(line -> line.startsWith("data: ")).toList();
+            assertEquals(2, data.size(), data.toString());
+            assertEquals("busy", Json.MAPPER.readTree(data.get(0).substring(6)).path("error").path("message").asText());
+            assertEquals("data: [DONE]", data.get(1));
+        }
+    }
+
+    @Test
+    void shouldAcceptAnAsyncSubmitWith202AndPublishItDetached() throws Exception {
+        start();
+        try (Response response = call(post("/v1/chat/completions", CHAT).header("Prefer", "wait=5, respond-async"))) {
+            assertEquals(202, response.code());
+            final String id = response.header(GatewayHttp.REQUEST_ID_HEADER);
+            final JsonNode body = json(response);
+            assertEquals(id, body.path("id").asText());
+            assertEquals("queued", body.path("status").asText());
+            assertEquals("llmgw.request", body.path("object").asText());
+            assertEquals("/v1/requests/" + id, response.header("Location"));
+            assertEquals("respond-async", response.header("Preference-Applied"));
+
+            final RequestEnvelope envelope = publisher.nextPublished(WAIT);
+            assertEquals(id, envelope.id());
+            assertTrue(envelope.detached(), "never cancelled for a disconnect");
+        }
+        assertEquals(0, replies.size(), "nobody waits for an async request's reply");
+        assertNull(publisher.cancels.poll());
+        assertTrue(scrape().contains("llmgw_gateway_async_requests_total"));
+    }
+
+    @Test
+    void shouldShowAKnownRequestsStatusAndResultAndPassTheCredentialsOn() throws IOException {
+        start();
+        final RequestState done = state("req_done", RequestStatus.COMPLETED, BearerAuth.keyId(KEY),
+                Events.completion("the answer"));
+        requests.states.put(done.id(), done);
+
+        try (Response response = call(get("/v1/requests/req_done"))) {
+            assertEquals(200, response.code());
+            assertRequestId(response);
+            final JsonNode view = json(response);
+            assertEquals("req_done", view.path("id").asText());
+            assertEquals("completed", view.path("status").asText());
+            assertEquals("gpt-4o", view.path("model").asText());
+            assertEquals(Events.completion("the answer"), view.path("response"));
+            assertTrue(view.path("async").asBoolean());
+            assertFalse(view.has("partition"), "where the events are kept is no business of the client");
+        }
+        assertEquals("Bearer " + KEY, requests.lastAuthorization);
+    }
+
+    @Test
+    void shouldAnswer404ForUnknownRequestsAndForRequestsOfAnotherKey() throws IOException {
+        start();
+        requests.states.put("req_theirs", state("req_theirs", RequestStatus.RUNNING, "key_someone_else", null));
+
+        try (Response response = call(get("/v1/requests/req_nope"))) {
+            assertOpenAiError(response, 404, "not_found");
+        }
+        try (Response response = call(get("/v1/requests/req_theirs"))) {
+            assertOpenAiError(response, 404, "not_found");
+        }
+        try (Response response = call(new Request.Builder().url(base + "/v1/requests/req_theirs"))) {
+            assertOpenAiError(response, 401, "invalid_api_key");
+        }
+    }
+
+    @Test
+    void shouldAnswer503WhileTheResultsCannotBeAsked() throws IOException {
+        start();
+        requests.unavailable = "the request results are being rebalanced";
+        try (Response response = call(get("/v1/requests/req_any"))) {
+            assertOpenAiError(response, 503, "service_unavailable");
+        }
+    }
+
+    @Test
+    void shouldReplayEventsAfterTheLastEventIdThenFollowLiveOnesUntilDone() throws Exception {
+        start(Duration.ofSeconds(30), Duration.ofSeconds(15));
+        final String id = "req_live";
+        requests.states.put(id, state(id, RequestStatus.RUNNING, null, null));
+        eventLog.stored.add(Events.chunk("req_other", 0, 1));
+        eventLog.stored.add(Events.chunk(id, 0, 1));
+        eventLog.stored.add(Events.chunk(id, 1, 1));
+        eventLog.stored.add(Events.chunk(id, 1, 1));
+
+        try (Response response = call(get("/v1/requests/" + id + "/events").header("Last-Event-ID", "0"))) {
+            assertEquals(200, response.code());
+            assertTrue(response.header("Content-Type", "").startsWith("text/event-stream"));
+            final BufferedSource events = response.body().source();
+            assertEquals("id: 1", events.readUtf8LineStrict(), "replayed after the last id seen, once");
+            assertEquals("data: {\"n\":1,\"attempt\":1}", events.readUtf8LineStrict());
+            assertEquals("", events.readUtf8LineStrict());
+
+            eventLog.append(Events.chunk(id, 2, 1));
+            eventLog.append(Events.complete(id, 3, 1, null));
+
+            assertEquals(List.of("id: 2", "data: {\"n\":2,\"attempt\":1}", "", "id: 3", "data: [DONE]", ""),
+                    readAll(events));
+        }
+        assertEquals(eventLog.opened, eventLog.closed, "the cursor is closed when the stream ends");
+    }
+
+    @Test
+    void shouldReplayANonStreamingCompletionAsOneEventFromTheAfterParameter() throws Exception {
+        start();
+        final String id = "req_json";
+        requests.states.put(id, state(id, RequestStatus.COMPLETED, null, Events.completion("done")));
+        eventLog.stored.add(Events.complete(id, 0, 1, Events.completion("done")));
+
+        try (Response response = call(get("/v1/requests/" + id + "/events?after=-1"))) {
+            final List<String> lines = readAll(response.body().source());
+            assertEquals("id: 0", lines.get(0));
+            assertEquals(Events.completion("done"), Json.MAPPER.readTree(lines.get(1).substring(6)));
+            assertEquals("data: [DONE]", lines.get(3));
+        }
+        try (Response response = call(get("/v1/requests/" + id + "/events?after=soon"))) {
+            assertOpenAiError(response, 400, null);
+        }
+    }
+
+    @Test
+    void shouldAnswer410WhenKafkaNoLongerKeepsTheEvents() throws IOException {
+        start();
+        requests.states.put("req_old", state("req_old", RequestStatus.COMPLETED, null, null));
+        eventLog.earliestOffset = 100;
+        try (Response response = call(get("/v1/requests/req_old/events"))) {
+            assertOpenAiError(response, 410, "events_expired");
+        }
+    }
+
+    @Test
+    void shouldGiveAPeerTheStoredStateWhenAskedInternally() throws IOException {
+        start();
+        final RequestState state = state("req_peer", RequestStatus.QUEUED, "key_other", null);
+        requests.states.put(state.id(), state);
+        try (Response response = call(get("/internal/requests/req_peer"))) {
+            assertEquals(200, response.code());
+            assertEquals(state, Json.MAPPER.readValue(response.body().bytes(), RequestState.class));
+        }
+        try (Response response = call(get("/internal/requests/req_nope"))) {
+            assertOpenAiError(response, 404, "not_found");
+        }
+    }
+
+    private Request.Builder get(final String path) {
+        return new Request.Builder().url(base + path).header("Authorization", "Bearer " + KEY);
+    }
+
+    private String scrape() throws IOException {
+        try (Response response = call(new Request.Builder().url(base + "/metrics"))) {
+            return response.body().string();
+        }
+    }
+
+    /** A request on a plain socket, so that the test can drop the connection while the gateway waits. */
+    private Socket rawPost(final String body) throws IOException {
+        final Socket socket = new Socket("127.0.0.1", app.port());
+        final byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        socket.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+                + "Authorization: Bearer " + KEY + "\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream().write(bytes);
+        socket.getOutputStream().flush();
+        return socket;
+    }
+
+    private static RequestState state(final String id, final RequestStatus status, final String keyId,
+                                      final JsonNode response) {
+        final long now = System.currentTimeMillis();
+        return new RequestState(id, status, "gpt-4o", Endpoint.CHAT_COMPLETIONS, response == null, true, keyId,
+                now, now + 60_000, now, status.isFinal() ? now : 0, 0, 0, 0, response, null);
     }
 
     private static List<String> readAll(final BufferedSource source) throws IOException {

@@ -1,0 +1,48 @@
+package io.llmgw.gateway;
+
+import io.llmgw.schemas.Decoded;
+import io.llmgw.schemas.Endpoint;
+import io.llmgw.schemas.EventType;
+import io.llmgw.schemas.Json;
+import io.llmgw.schemas.RequestEnvelope;
+import io.llmgw.schemas.ResponseEvent;
+import io.llmgw.schemas.Topics;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+class KafkaRequestPublisherTest {
+
+    private static final Topics TOPICS = new Topics("test");
+
+    @Test
+    void shouldPublishTheRequestAndItsQueuedMarkerOnTheReplyPartitionWhenPublishing() throws Exception {
+        final MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(),
+                new ByteArraySerializer());
+        final RequestEnvelope envelope = new RequestEnvelope("req_1", Endpoint.CHAT_COMPLETIONS, "m", false,
+                Json.object().put("model", "m"), 1_000, 61_000, 4, "gw", null, 1, true);
+
+        new KafkaRequestPublisher(producer, TOPICS, Duration.ofSeconds(1)).publish(envelope);
+
+        final List<ProducerRecord<byte[], byte[]>> sent = producer.history();
+        assertEquals(2, sent.size());
+        assertEquals(TOPICS.requests().name(), sent.get(0).topic());
+        final ProducerRecord<byte[], byte[]> marker = sent.get(1);
+        assertEquals(TOPICS.events().name(), marker.topic());
+        assertEquals(4, marker.partition(), "where the asking gateway's results and replies are");
+        assertEquals("req_1", new String(marker.key(), StandardCharsets.UTF_8));
+        final Decoded<ResponseEvent> decoded = TOPICS.events().valueSerde().decode(marker.value());
+        assertInstanceOf(Decoded.Ok.class, decoded);
+        final ResponseEvent event = ((Decoded.Ok<ResponseEvent>) decoded).value();
+        assertEquals(EventType.QUEUED, event.type());
+        assertEquals(ResponseEvent.MARKER_SEQ, event.seq());
+    }
+}

@@ -1,0 +1,130 @@
+package io.llmgw.gateway;
+
+import io.llmgw.schemas.ApiError;
+import io.llmgw.schemas.Endpoint;
+import io.llmgw.schemas.Json;
+import io.llmgw.schemas.RequestEnvelope;
+import io.llmgw.schemas.ResponseEvent;
+import io.llmgw.schemas.Topics;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Properties;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+class RequestResultsTopologyTest {
+
+    private static final Topics TOPICS = new Topics("test");
+    private static final long T0 = 1_700_000_000_000L;
+    private static final Duration RETENTION = Duration.ofSeconds(60);
+
+    @TempDir
+    Path stateDir;
+
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, byte[]> events;
+
+    @BeforeEach
+    void start() {
+        final Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "results-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        driver = new TopologyTestDriver(RequestResultsTopology.build(TOPICS, RETENTION), props,
+                Instant.ofEpochMilli(T0));
+        events = driver.createInputTopic(TOPICS.events().name(), new StringSerializer(), new ByteArraySerializer());
+    }
+
+    @AfterEach
+    void stop() {
+        driver.close();
+    }
+
+    private static RequestEnvelope request(final String id, final long deadlineMs) {
+        return new RequestEnvelope(id, Endpoint.CHAT_COMPLETIONS, "m", true, Json.object(), T0, deadlineMs, 0, "gw",
+                null, 1, false);
+    }
+
+    private void send(final ResponseEvent event, final long timestampMs) {
+        events.pipeInput(event.id(), TOPICS.events().valueSerde().encode(event), timestampMs);
+    }
+
+    private RequestState state(final String id) {
+        final KeyValueStore<String, byte[]> store = driver.getKeyValueStore(RequestResultsTopology.STORE);
+        final byte[] bytes = store.get(id);
+        return bytes == null ? null : RequestResultsTopology.decode(bytes);
+    }
+
+    @Test
+    void shouldFollowARequestFromQueuedToCompletedWhenItsEventsPass() {
+        final RequestEnvelope request = request("req_1", T0 + 60_000);
+
+        send(ResponseEvent.queued(request), T0);
+        assertEquals(RequestStatus.QUEUED, state("req_1").status());
+        send(ResponseEvent.started(request), T0 + 5);
+        send(ResponseEvent.chunk(request, 0, Events.chatChunk("Hel")), T0 + 6);
+        assertEquals(RequestStatus.RUNNING, state("req_1").status());
+        send(ResponseEvent.complete(request, 1, null), T0 + 7);
+
+        final RequestState done = state("req_1");
+        assertEquals(RequestStatus.COMPLETED, done.status());
+        assertEquals(0, done.firstOffset(), "the replay starts at the marker");
+        assertEquals(0, done.partition());
+    }
+
+    @Test
+    void shouldSkipUnreadableEventsAndKeepGoing() {
+        events.pipeInput("req_x", "{not json".getBytes(StandardCharsets.UTF_8), T0);
+        send(ResponseEvent.queued(request("req_2", T0 + 60_000)), T0);
+
+        assertNull(state("req_x"));
+        assertEquals(RequestStatus.QUEUED, state("req_2").status());
+    }
+
+    @Test
+    void shouldExpireARequestNobodyEndsAfterItsDeadlineAndTheGrace() {
+        final Duration sweep = RequestResultsTopology.sweepInterval(RETENTION);
+        // the first sweep comes 1 ms after this deadline: still within the grace a worker has to end it
+        send(ResponseEvent.queued(request("req_3", T0 + sweep.toMillis() - 1)), T0);
+
+        driver.advanceWallClockTime(sweep);
+        assertEquals(RequestStatus.QUEUED, state("req_3").status());
+        driver.advanceWallClockTime(sweep);
+
+        assertEquals(RequestStatus.EXPIRED, state("req_3").status());
+    }
+
+    @Test
+    void shouldForgetAFinishedRequestOnceItsRetentionHasPassed() {
+        final RequestEnvelope request = request("req_4", T0 + 60_000);
+        send(ResponseEvent.queued(request), T0);
+        send(ResponseEvent.error(request, 0, ApiError.upstream(502, "down")), T0 + 1);
+
+        driver.advanceWallClockTime(RETENTION.minusSeconds(10));
+        assertEquals(RequestStatus.FAILED, state("req_4").status());
+        driver.advanceWallClockTime(Duration.ofSeconds(20));
+
+        assertNull(state("req_4"));
+    }
+
+    @Test
+    void shouldSweepOftenForShortRetentionsAndAtMostOnceAMinute() {
+        assertEquals(Duration.ofMillis(100), RequestResultsTopology.sweepInterval(Duration.ofMillis(200)));
+        assertEquals(Duration.ofSeconds(1), RequestResultsTopology.sweepInterval(Duration.ofSeconds(10)));
+        assertEquals(Duration.ofMinutes(1), RequestResultsTopology.sweepInterval(Duration.ofHours(1)));
+    }
+}
