@@ -23,9 +23,12 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The gateway's own small Kafka Streams app: the events topic -> {@link RequestStateProcessor} -> the results store,
@@ -40,6 +43,8 @@ public final class RequestResultsTopology {
     static final String PROCESSOR = "request-state";
     /** How long after its deadline a request nobody ended is called expired; the worker's own event comes first. */
     static final Duration EXPIRY_GRACE = Duration.ofSeconds(2);
+    /** How often unfinished requests are checked against their deadlines. */
+    static final Duration EXPIRY_CHECK = Duration.ofMillis(500);
 
     private static final Logger LOG = LoggerFactory.getLogger(RequestResultsTopology.class);
     private static final JsonSerde<RequestState> STATES = new JsonSerde<>(RequestState.class);
@@ -65,7 +70,7 @@ public final class RequestResultsTopology {
         return topology;
     }
 
-    /** How often the store is swept: often enough for short retentions in tests, at most once a minute. */
+    /** How often the store is swept for requests past retention: often for short retentions, at most once a minute. */
     static Duration sweepInterval(final Duration retention) {
         final long millis = Math.clamp(retention.toMillis() / 10, 100, 60_000);
         return Duration.ofMillis(millis);
@@ -98,8 +103,12 @@ public final class RequestResultsTopology {
     }
 
     /**
-     * Applies each event to its request's state and, on a wall-clock punctuator, expires overdue requests and forgets
-     * the ones past retention.
+     * Applies each event to its request's state; expires requests nobody ended soon after their deadline; forgets the
+     * ones past retention.
+     *
+     * <p>Expiry is checked every {@link #EXPIRY_CHECK} against an in-memory index of the unfinished requests by
+     * deadline (the few in flight, rebuilt from the store when the task starts), so that it costs nothing per finished
+     * request; forgetting needs a pass over the whole store and runs at the slower {@link #sweepInterval}.
      *
      * <p>Threading: Kafka Streams calls everything here on the task's stream thread.
      */
@@ -107,8 +116,19 @@ public final class RequestResultsTopology {
 
         private final JsonSerde<ResponseEvent> events;
         private final Duration retention;
+        private final Map<String, Long> deadlineOf = new HashMap<>();
+        private final NavigableSet<Unfinished> byDeadline = new TreeSet<>();
         private ProcessorContext<Void, Void> context;
         private KeyValueStore<String, byte[]> store;
+
+        /** An unfinished request in the expiry index. */
+        private record Unfinished(long deadlineMs, String id) implements Comparable<Unfinished> {
+            @Override
+            public int compareTo(final Unfinished other) {
+                final int byTime = Long.compare(deadlineMs, other.deadlineMs);
+                return byTime != 0 ? byTime : id.compareTo(other.id);
+            }
+        }
 
         RequestStateProcessor(final JsonSerde<ResponseEvent> events, final Duration retention) {
             this.events = events;
@@ -119,7 +139,16 @@ public final class RequestResultsTopology {
         public void init(final ProcessorContext<Void, Void> context) {
             this.context = context;
             this.store = context.getStateStore(STORE);
-            context.schedule(sweepInterval(retention), PunctuationType.WALL_CLOCK_TIME, this::sweep);
+            try (KeyValueIterator<String, byte[]> all = store.all()) {
+                while (all.hasNext()) {
+                    final RequestState state = decode(all.next().value);
+                    if (state != null) {
+                        index(state);
+                    }
+                }
+            }
+            context.schedule(EXPIRY_CHECK, PunctuationType.WALL_CLOCK_TIME, this::expireOverdue);
+            context.schedule(sweepInterval(retention), PunctuationType.WALL_CLOCK_TIME, this::forgetOld);
         }
 
         @Override
@@ -142,11 +171,36 @@ public final class RequestResultsTopology {
                     : previous.apply(event, source.offset(), record.timestamp(), now);
             if (next != previous) {
                 store.put(event.id(), encode(next));
+                index(next);
             }
         }
 
-        private void sweep(final long now) {
-            final List<KeyValue<String, RequestState>> changed = new ArrayList<>();
+        private void index(final RequestState state) {
+            final Long indexed = deadlineOf.remove(state.id());
+            if (indexed != null) {
+                byDeadline.remove(new Unfinished(indexed, state.id()));
+            }
+            if (!state.status().isFinal() && state.deadlineMs() > 0) {
+                deadlineOf.put(state.id(), state.deadlineMs());
+                byDeadline.add(new Unfinished(state.deadlineMs(), state.id()));
+            }
+        }
+
+        private void expireOverdue(final long now) {
+            while (!byDeadline.isEmpty() && byDeadline.first().deadlineMs() + EXPIRY_GRACE.toMillis() <= now) {
+                final Unfinished overdue = byDeadline.pollFirst();
+                deadlineOf.remove(overdue.id());
+                final RequestState state = decode(store.get(overdue.id()));
+                if (state != null) {
+                    final RequestState expired = state.expiredIfOverdue(now, EXPIRY_GRACE);
+                    if (expired != state) {
+                        store.put(overdue.id(), encode(expired));
+                    }
+                }
+            }
+        }
+
+        private void forgetOld(final long now) {
             final List<String> forgotten = new ArrayList<>();
             try (KeyValueIterator<String, byte[]> all = store.all()) {
                 while (all.hasNext()) {
@@ -154,16 +208,16 @@ public final class RequestResultsTopology {
                     final RequestState state = decode(entry.value);
                     if (state == null || state.isForgottenAt(now, retention)) {
                         forgotten.add(entry.key);
-                        continue;
-                    }
-                    final RequestState expired = state.expiredIfOverdue(now, EXPIRY_GRACE);
-                    if (expired != state) {
-                        changed.add(KeyValue.pair(entry.key, expired));
                     }
                 }
             }
-            changed.forEach(entry -> store.put(entry.key, encode(entry.value)));
-            forgotten.forEach(store::delete);
+            forgotten.forEach(id -> {
+                store.delete(id);
+                final Long indexed = deadlineOf.remove(id);
+                if (indexed != null) {
+                    byDeadline.remove(new Unfinished(indexed, id));
+                }
+            });
         }
     }
 }

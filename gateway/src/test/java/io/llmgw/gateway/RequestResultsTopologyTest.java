@@ -97,15 +97,27 @@ class RequestResultsTopologyTest {
 
     @Test
     void shouldExpireARequestNobodyEndsAfterItsDeadlineAndTheGrace() {
-        final Duration sweep = RequestResultsTopology.sweepInterval(RETENTION);
-        // the first sweep comes 1 ms after this deadline: still within the grace a worker has to end it
-        send(ResponseEvent.queued(request("req_3", T0 + sweep.toMillis() - 1)), T0);
+        send(ResponseEvent.queued(request("req_3", T0 + 1_000)), T0);
+        send(ResponseEvent.queued(request("req_later", T0 + 60_000)), T0);
 
-        driver.advanceWallClockTime(sweep);
-        assertEquals(RequestStatus.QUEUED, state("req_3").status());
-        driver.advanceWallClockTime(sweep);
+        driver.advanceWallClockTime(Duration.ofMillis(1_000).plus(RequestResultsTopology.EXPIRY_GRACE).minusMillis(1));
+        assertEquals(RequestStatus.QUEUED, state("req_3").status(), "within the grace a worker may still end it");
+        driver.advanceWallClockTime(RequestResultsTopology.EXPIRY_CHECK);
 
         assertEquals(RequestStatus.EXPIRED, state("req_3").status());
+        assertEquals(504, state("req_3").httpStatus());
+        assertEquals(RequestStatus.QUEUED, state("req_later").status());
+    }
+
+    @Test
+    void shouldNotExpireARequestThatEndedBeforeItsDeadline() {
+        final RequestEnvelope request = request("req_5", T0 + 1_000);
+        send(ResponseEvent.queued(request), T0);
+        send(ResponseEvent.complete(request, 0, Events.completion("in time")), T0 + 500);
+
+        driver.advanceWallClockTime(Duration.ofSeconds(10));
+
+        assertEquals(RequestStatus.COMPLETED, state("req_5").status());
     }
 
     @Test

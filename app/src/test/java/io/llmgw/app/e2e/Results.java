@@ -1,0 +1,37 @@
+package io.llmgw.app.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.awaitility.Awaitility.await;
+
+/** {@code GET /v1/requests/{id}} for tests: waits for a status instead of sleeping. */
+final class Results {
+
+    private Results() {
+    }
+
+    /** The request's view once it has {@code status}; fails after 30 s. {@code gatewayUrl} ends with {@code /v1}. */
+    static JsonNode awaitStatus(final String gatewayUrl, final String id, final String status) {
+        final AtomicReference<JsonNode> seen = new AtomicReference<>();
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                .alias("request " + id + " is " + status)
+                .until(() -> {
+                    final Http.Reply reply = Http.get(gatewayUrl + "/requests/" + id);
+                    if (reply.status() != 200) {
+                        return false;
+                    }
+                    seen.set(reply.json());
+                    return status.equals(reply.json().path("status").asText());
+                });
+        return seen.get();
+    }
+
+    /** Waits until the gateway's results answer lookups (404 for an unknown id, not 503 while rebalancing). */
+    static void awaitAnswering(final String gatewayUrl) {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                .until(() -> Http.get(gatewayUrl + "/requests/req_000000000000000000000000").status() == 404);
+    }
+}
