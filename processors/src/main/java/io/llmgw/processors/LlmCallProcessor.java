@@ -61,7 +61,8 @@ import java.util.concurrent.TimeUnit;
  * <p><b>Timeouts and retries.</b> Checked by the punctuator on the wall clock: the request's deadline, the total
  * timeout (retries included) and, for streams, first-token and idle timeouts; each ends the request with a 504.
  * A retryable failure before any chunk was forwarded is retried after an exponential backoff with jitter (or the
- * host's {@code Retry-After}), unless that would pass the deadline or the total timeout.
+ * host's {@code Retry-After}), unless that would pass the deadline or the total timeout. When the tries are used up
+ * that way and the model has a fallback, the request is handed to the fallback model's topic instead of failing.
  */
 public final class LlmCallProcessor implements Processor<String, byte[], String, Object> {
 
@@ -349,7 +350,35 @@ public final class LlmCallProcessor implements Processor<String, byte[], String,
                 return;
             }
         }
+        if (failure.retryable() && !request.streamStarted() && mayFallBack(request.envelope())) {
+            fallBack(request, failure, now);
+            return;
+        }
         fail(request, failure.error(), now);
+    }
+
+    /** Only a request that came for this model is handed on: a handed-over one never goes further (no loops). */
+    private boolean mayFallBack(final RequestEnvelope envelope) {
+        return model.fallback() != null && model.name().equals(envelope.model());
+    }
+
+    /**
+     * Hands the request to the fallback model's topic, as its next attempt (the gateway delivers one attempt's
+     * events only; this one sent none but its started marker). The envelope keeps the model the client asked for;
+     * the fallback's worker asks its host for its own model. Like every forward, this is at-least-once: a crash
+     * between the forward and the store's delete can leave the request running on both models.
+     */
+    private void fallBack(final ActiveRequest request, final UpstreamFailure failure, final long now) {
+        final RequestEnvelope next = request.envelope().withAttempt(request.envelope().attempt() + 1);
+        LOG.info("request {} for {} handed to fallback {} after {} tries ({})", request.id(), model.name(),
+                model.fallback(), request.tries(), failure.error().message());
+        context.forward(new Record<String, Object>(next.id(), envelopes.encode(next), now),
+                WorkerTopology.FALLBACK_SINK);
+        active.remove(request.id());
+        runningCalls.remove(request.id());
+        store.remove(request.id());
+        options.metrics().released();
+        options.metrics().fellBack(model.fallback());
     }
 
     private void runTimers(final long now) {

@@ -19,7 +19,8 @@ import java.util.Set;
  *
  * <ul>
  *   <li>{@code MODELS_FILE}: a JSON file {@code {"models": [{"name", "host", "token" | "token_env", "upstream_model",
- *       "concurrency", "first_token_timeout", "idle_timeout", "total_timeout", "max_attempts", "retry_backoff"}]}};
+ *       "concurrency", "first_token_timeout", "idle_timeout", "total_timeout", "max_attempts", "retry_backoff",
+ *       "fallback"}]}}; {@code fallback} names another model of the file;
  *       {@code token_env} names a setting that holds the token, so secrets stay out of the file; timeouts are seconds
  *       (decimals allowed); fields left out take the defaults below;</li>
  *   <li>else {@code OPENAI_HOST} + {@code OPENAI_MODEL_NAME} (+ {@code OPENAI_TOKEN}): one model, as the predecessor
@@ -34,7 +35,8 @@ public final class ModelCatalog {
     public static final String MODELS_FILE = "MODELS_FILE";
 
     private static final Set<String> FIELDS = Set.of("name", "host", "token", "token_env", "upstream_model",
-            "concurrency", "first_token_timeout", "idle_timeout", "total_timeout", "max_attempts", "retry_backoff");
+            "concurrency", "first_token_timeout", "idle_timeout", "total_timeout", "max_attempts", "retry_backoff",
+            "fallback");
 
     private ModelCatalog() {
     }
@@ -112,6 +114,12 @@ public final class ModelCatalog {
             }
             specs.add(spec);
         }
+        for (final ModelSpec spec : specs) {
+            if (spec.fallback() != null && !names.contains(spec.fallback())) {
+                throw new IllegalArgumentException(file + ": model " + spec.name() + " falls back to "
+                        + spec.fallback() + ", which the file does not list");
+            }
+        }
         return List.copyOf(specs);
     }
 
@@ -138,7 +146,8 @@ public final class ModelCatalog {
                 seconds(node, "idle_timeout", defaults.idleTimeout()),
                 seconds(node, "total_timeout", defaults.totalTimeout()),
                 integer(node, "max_attempts", defaults.maxAttempts()),
-                seconds(node, "retry_backoff", defaults.retryBackoff()));
+                seconds(node, "retry_backoff", defaults.retryBackoff()),
+                text(node, "fallback"));
     }
 
     private static String token(final JsonNode node, final Settings settings) {

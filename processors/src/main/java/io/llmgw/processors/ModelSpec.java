@@ -17,10 +17,20 @@ import java.util.Locale;
  * @param totalTimeout      longest time a worker spends on one request, retries included
  * @param maxAttempts       upstream tries per request (1 = no retry)
  * @param retryBackoff      delay before the first retry; doubles per retry, with jitter
+ * @param fallback          another model to hand a request to when this one's tries are used up by retryable
+ *                          failures before any chunk was sent, or null; requests handed over are not handed on again
  */
 public record ModelSpec(String name, String baseUrl, String token, String upstreamModel, int concurrency,
                         Duration firstTokenTimeout, Duration idleTimeout, Duration totalTimeout, int maxAttempts,
-                        Duration retryBackoff) {
+                        Duration retryBackoff, String fallback) {
+
+    /** A model without a fallback. */
+    public ModelSpec(final String name, final String baseUrl, final String token, final String upstreamModel,
+                     final int concurrency, final Duration firstTokenTimeout, final Duration idleTimeout,
+                     final Duration totalTimeout, final int maxAttempts, final Duration retryBackoff) {
+        this(name, baseUrl, token, upstreamModel, concurrency, firstTokenTimeout, idleTimeout, totalTimeout,
+                maxAttempts, retryBackoff, null);
+    }
 
     public ModelSpec {
         if (name == null || name.isBlank()) {
@@ -41,6 +51,18 @@ public record ModelSpec(String name, String baseUrl, String token, String upstre
         if (retryBackoff == null || retryBackoff.isNegative()) {
             throw new IllegalArgumentException("model " + name + ": retry backoff must be zero or more");
         }
+        if (fallback != null && fallback.isBlank()) {
+            fallback = null;
+        }
+        if (name.equals(fallback)) {
+            throw new IllegalArgumentException("model " + name + " cannot fall back to itself");
+        }
+    }
+
+    /** A copy that hands exhausted requests to {@code fallbackModel}. */
+    public ModelSpec withFallback(final String fallbackModel) {
+        return new ModelSpec(name, baseUrl, token, upstreamModel, concurrency, firstTokenTimeout, idleTimeout,
+                totalTimeout, maxAttempts, retryBackoff, fallbackModel);
     }
 
     /**
@@ -66,7 +88,7 @@ public record ModelSpec(String name, String baseUrl, String token, String upstre
                 + ", upstreamModel=" + upstreamModel + ", concurrency=" + concurrency
                 + ", firstTokenTimeout=" + firstTokenTimeout + ", idleTimeout=" + idleTimeout
                 + ", totalTimeout=" + totalTimeout + ", maxAttempts=" + maxAttempts
-                + ", retryBackoff=" + retryBackoff + "]";
+                + ", retryBackoff=" + retryBackoff + ", fallback=" + fallback + "]";
     }
 
     private static String normalizedBaseUrl(final String name, final String baseUrl) {

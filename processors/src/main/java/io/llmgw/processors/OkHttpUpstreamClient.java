@@ -121,9 +121,12 @@ public final class OkHttpUpstreamClient implements UpstreamClient, AutoCloseable
 
     static byte[] upstreamBody(final RequestEnvelope request, final ModelSpec model) throws JsonProcessingException {
         ObjectNode body = request.body();
-        if (model.upstreamModel() != null) {
+        // a request handed over from another model's worker (fallback) names that model: ask this host for its own
+        final String upstream = model.upstreamModel() != null ? model.upstreamModel()
+                : model.name().equals(request.model()) ? null : model.name();
+        if (upstream != null) {
             body = body.deepCopy(); // the envelope is shared with retries and the in-flight store: never mutate it
-            body.put("model", model.upstreamModel());
+            body.put("model", upstream);
         }
         return Json.MAPPER.writeValueAsBytes(body);
     }

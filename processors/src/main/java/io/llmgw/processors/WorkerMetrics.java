@@ -71,6 +71,12 @@ public final class WorkerMetrics implements AutoCloseable {
                 .tag("model", model).tag("status", Integer.toString(status)).register(registry).increment();
     }
 
+    /** A request handed to the fallback model after this one's tries ran out. */
+    void fellBack(final String fallback) {
+        Counter.builder("llmgw.worker.fallbacks").description("requests handed to the fallback model")
+                .tag("model", model).tag("fallback", fallback).register(registry).increment();
+    }
+
     void retried() {
         retries.increment();
     }

@@ -84,6 +84,10 @@ public final class WorkerService implements AutoCloseable {
         final TopicLayout layout = TopicLayout.from(settings);
         final List<TopicAdmin.Spec> needed = new ArrayList<>(TopicAdmin.coreTopics(topics, layout));
         needed.add(TopicAdmin.Spec.of(topics.modelRequestsName(model.name()), layout.modelPartitions()));
+        if (model.fallback() != null) {
+            // handed-over requests wait there for the fallback's workers, like requests the router sends them
+            needed.add(TopicAdmin.Spec.of(topics.modelRequestsName(model.fallback()), layout.modelPartitions()));
+        }
         TopicAdmin.ensure(KafkaClientProps.common(settings), layout, needed, KAFKA_TIMEOUT);
         announce(settings, topics, model);
 

@@ -14,7 +14,8 @@ import java.util.Set;
 
 /**
  * The worker topology of one model: its request topic -> {@link LlmCallProcessor} (with the in-flight store) -> the
- * events topic, partitioned to the asking gateway, and the dead-letter topic for records that cannot be read.
+ * events topic, partitioned to the asking gateway, the dead-letter topic for records that cannot be read, and the
+ * fallback model's request topic when the model has a fallback.
  */
 public final class WorkerTopology {
 
@@ -22,6 +23,8 @@ public final class WorkerTopology {
     public static final String PROCESSOR = "llm-call";
     public static final String EVENTS_SINK = "events";
     public static final String DLQ_SINK = "dlq";
+    /** Requests handed to the model's fallback, when it has one. */
+    public static final String FALLBACK_SINK = "fallback";
     public static final String STORE = InFlightStore.NAME;
 
     private WorkerTopology() {
@@ -53,6 +56,10 @@ public final class WorkerTopology {
                 new ReplyPartitioner(), PROCESSOR);
         topology.addSink(DLQ_SINK, topics.dlqName(), Serdes.String().serializer(), Serdes.ByteArray().serializer(),
                 PROCESSOR);
+        if (model.fallback() != null) {
+            topology.addSink(FALLBACK_SINK, topics.modelRequestsName(model.fallback()), Serdes.String().serializer(),
+                    Serdes.ByteArray().serializer(), PROCESSOR);
+        }
         return topology;
     }
 }

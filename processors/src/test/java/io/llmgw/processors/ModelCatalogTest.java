@@ -115,6 +115,29 @@ class ModelCatalogTest {
     }
 
     @Test
+    void shouldReadAFallbackThatNamesAnotherModelOfTheFile() throws IOException {
+        final Settings settings = settingsWithFile("{\"models\": [{\"name\": \"a\", \"host\": \"http://h/v1\","
+                + " \"fallback\": \"b\"}, {\"name\": \"b\", \"host\": \"http://g/v1\"}]}", Map.of());
+
+        final List<ModelSpec> models = ModelCatalog.load(settings);
+
+        assertEquals("b", models.get(0).fallback());
+        assertNull(models.get(1).fallback());
+    }
+
+    @Test
+    void shouldRejectAFallbackToAnUnlistedModelOrToItself() throws IOException {
+        final Settings unknown = settingsWithFile("{\"models\": [{\"name\": \"a\", \"host\": \"http://h/v1\","
+                + " \"fallback\": \"z\"}]}", Map.of());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ModelCatalog.load(unknown)).getMessage()
+                .contains("z"));
+        final Settings itself = settingsWithFile("{\"models\": [{\"name\": \"a\", \"host\": \"http://h/v1\","
+                + " \"fallback\": \"a\"}]}", Map.of());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ModelCatalog.load(itself)).getMessage()
+                .contains("itself"));
+    }
+
+    @Test
     void shouldRejectTheFileWhenItIsNotJsonOrHasNoModelsArray() throws IOException {
         assertThrows(IllegalArgumentException.class, () -> ModelCatalog.load(settingsWithFile("{nope", Map.of())));
         final var e = assertThrows(IllegalArgumentException.class,

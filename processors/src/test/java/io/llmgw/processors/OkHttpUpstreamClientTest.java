@@ -253,6 +253,18 @@ class OkHttpUpstreamClientTest {
     }
 
     @Test
+    void shouldAskForItsOwnModelWhenARequestWasHandedOverByAnotherModel() throws Exception {
+        final RequestEnvelope handedOver = new RequestEnvelope("req_1", Endpoint.CHAT_COMPLETIONS, "primary", false,
+                body("{\"model\":\"primary\",\"messages\":[]}"), 0, Long.MAX_VALUE, 0, "gw", null, 2, false);
+        final ModelSpec backup = new ModelSpec("backup", "http://unused/v1", null, null, 1, Duration.ofSeconds(1),
+                Duration.ofSeconds(1), Duration.ofSeconds(1), 1, Duration.ZERO);
+
+        assertEquals("{\"model\":\"backup\",\"messages\":[]}",
+                new String(OkHttpUpstreamClient.upstreamBody(handedOver, backup), StandardCharsets.UTF_8));
+        assertEquals("primary", handedOver.body().get("model").asText());
+    }
+
+    @Test
     void shouldStopCallbacksAndAbortTheCallWhenCancelled() {
         // Without a cancel this stream would trickle for about a minute.
         final StringBuilder slow = new StringBuilder("data: " + CHUNK_A + "\n\n");

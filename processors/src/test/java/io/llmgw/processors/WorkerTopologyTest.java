@@ -444,6 +444,53 @@ class WorkerTopologyTest {
     }
 
     @Test
+    void shouldHandTheRequestToTheFallbackModelWhenItsTriesRunOutBeforeAnyChunk() {
+        start(model(4).withFallback("backup-model"));
+        final TestOutputTopic<String, RequestEnvelope> fallback = driver.createOutputTopic(
+                TOPICS.modelRequestsName("backup-model"), new StringDeserializer(),
+                TOPICS.requests().valueSerde().deserializer());
+        send(chat("req_1", true));
+
+        for (int i = 0; i < 3; i++) {
+            upstream.nextCall().fail(UpstreamFailure.fromStatus(503, null, null, Instant.now()));
+            tick();
+            driver.advanceWallClockTime(Duration.ofSeconds(1));
+        }
+
+        final RequestEnvelope handedOver = fallback.readValue();
+        assertEquals("req_1", handedOver.id());
+        assertEquals("test-model", handedOver.model(), "still the model the client asked for");
+        assertEquals(2, handedOver.attempt(), "a new attempt: the gateway never mixes it with the first");
+        assertTrue(events.isEmpty(), "no error: the fallback answers");
+        assertNull(inFlight().get("req_1"));
+        assertEquals(1.0, meters.get("llmgw.worker.fallbacks").tag("fallback", "backup-model").counter().count());
+    }
+
+    @Test
+    void shouldFailWithoutFallingBackWhenTheHostRefusesTheRequestItself() {
+        start(model(4).withFallback("backup-model"));
+        send(chat("req_1", false));
+
+        upstream.nextCall().fail(UpstreamFailure.fromStatus(400, null, null, Instant.now()));
+        tick();
+
+        assertEquals(400, events.readValue().status());
+    }
+
+    @Test
+    void shouldNeverHandOnARequestThatWasHandedOverAlready() {
+        start(new ModelSpec("backup-model", "http://unused/v1", null, null, 4, Duration.ofSeconds(10),
+                Duration.ofSeconds(5), Duration.ofSeconds(60), 1, Duration.ofMillis(100)).withFallback("test-model"));
+        final RequestEnvelope handedOver = chat("req_1", false).withAttempt(2);
+        requests.pipeInput(handedOver.id(), TOPICS.requests().valueSerde().encode(handedOver));
+
+        upstream.nextCall().fail(UpstreamFailure.fromStatus(503, null, null, Instant.now()));
+        tick();
+
+        assertEquals(503, events.readValue().status(), "ends here: no loop between two models");
+    }
+
+    @Test
     void shouldSendTheOriginalBytesWithTheReasonToTheDeadLetterTopicWhenARecordIsUnreadable() {
         start(model(4));
         final byte[] garbage = "{not json".getBytes(StandardCharsets.UTF_8);
