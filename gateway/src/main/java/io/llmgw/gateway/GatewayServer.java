@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * One running gateway: topics ensured, reply consumer, model directory, producer and HTTP server. The launcher and
+ * One running gateway: topics ensured, reply consumer, model directory, producer, HTTP server and the request
+ * results (its own Kafka Streams app behind {@code /v1/requests}). The launcher and
  * end-to-end tests start it with {@link #start(Settings)} ({@code GATEWAY_PORT=0} picks a free port, see
  * {@link #port()}) and stop it with {@link #close()}.
  */

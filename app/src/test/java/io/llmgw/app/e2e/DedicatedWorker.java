@@ -29,15 +29,28 @@ final class DedicatedWorker implements AutoCloseable {
     /** Starts it, waits until it runs and until the shared gateway lists its model. */
     static DedicatedWorker start(final E2eStack stack, final String model, final Map<String, String> settings)
             throws InterruptedException {
+        final Settings merged = stack.settings().with(settings);
+        return start(stack, ModelCatalog.forHost(merged, List.of(model), stack.stack().simulator().baseUrl(), null)
+                .getFirst(), settings);
+    }
+
+    /** The same for a model spec the test made, on the shared simulator ({@link #simulated}). */
+    static DedicatedWorker start(final E2eStack stack, final ModelSpec spec, final Map<String, String> settings)
+            throws InterruptedException {
         final Settings merged = stack.settings().with(settings).with(Map.of("MODEL_PARTITIONS", "1"));
-        final ModelSpec spec = ModelCatalog.forHost(merged, List.of(model), stack.stack().simulator().baseUrl(), null)
-                .getFirst();
+        final String model = spec.name();
         final WorkerService worker = WorkerService.start(merged, spec);
         assertTrue(worker.awaitRunning(Duration.ofSeconds(60)), "worker for " + model + " running");
         final OpenAIClient client = stack.client();
         await().atMost(Duration.ofSeconds(30)).until(() -> client.models().list().data().stream()
                 .anyMatch(m -> m.id().equals(model)));
         return new DedicatedWorker(worker);
+    }
+
+    /** A spec for {@code model} on the shared simulator with the stack's defaults, for a test to adjust. */
+    static ModelSpec simulated(final E2eStack stack, final String model) {
+        return ModelCatalog.forHost(stack.settings(), List.of(model), stack.stack().simulator().baseUrl(), null)
+                .getFirst();
     }
 
     @Override
