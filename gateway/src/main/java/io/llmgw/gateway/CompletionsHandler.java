@@ -343,7 +343,25 @@ final class CompletionsHandler {
     }
 
     /** One handler's wait for its replies: the deadline, and the client it keeps an eye on meanwhile. */
-    private record Waiting(PendingReply pending, ClientConnection client, long deadlineNanos, Duration timeout) {
+    private static final class Waiting {
+
+        private final PendingReply pending;
+        private final ClientConnection client;
+        private final long deadlineNanos;
+        private final Duration timeout;
+
+        Waiting(final PendingReply pending, final ClientConnection client, final long deadlineNanos,
+                final Duration timeout) {
+            this.pending = pending;
+            this.client = client;
+            this.deadlineNanos = deadlineNanos;
+            this.timeout = timeout;
+        }
+
+        /** The request's whole timeout, for the 504's message. */
+        Duration timeout() {
+            return timeout;
+        }
 
         Duration remaining() {
             return Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime()));

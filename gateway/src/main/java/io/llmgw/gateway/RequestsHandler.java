@@ -67,12 +67,13 @@ final class RequestsHandler {
 
     void events(final Context ctx) {
         final String id = ctx.pathParam("id");
+        final String lastSeen = lastEventId(ctx);
         final long after;
         try {
-            after = after(ctx);
+            after = lastSeen == null ? -1 : Long.parseLong(lastSeen);
         } catch (final NumberFormatException e) {
             JsonResponse.error(ctx, ApiError.badRequest(LAST_EVENT_ID + " and 'after' must be an event id (a whole"
-                    + " number), got '" + e.getMessage() + "'.", "after"));
+                    + " number), got '" + lastSeen + "'.", "after"));
             return;
         }
         final Optional<RequestState> found = visibleState(ctx, id);
@@ -199,17 +200,10 @@ final class RequestsHandler {
                 + " retention).");
     }
 
-    /** The last event id the client saw: {@code Last-Event-ID}, else {@code ?after=}, else none (-1). */
-    private static long after(final Context ctx) {
+    /** The last event id the client saw: {@code Last-Event-ID}, else {@code ?after=}, else null (none). */
+    private static String lastEventId(final Context ctx) {
         final String header = ctx.header(LAST_EVENT_ID);
         final String value = header != null && !header.isBlank() ? header : ctx.queryParam("after");
-        if (value == null || value.isBlank()) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(value.strip());
-        } catch (final NumberFormatException e) {
-            throw new NumberFormatException(value.strip());
-        }
+        return value == null || value.isBlank() ? null : value.strip();
     }
 }
