@@ -68,9 +68,9 @@ public final class GatewayServer implements AutoCloseable {
 
         final GatewayMetrics metrics = new GatewayMetrics();
         metrics.gaugePending(pending::size);
-        final RequestLocator locator = new RequestLocator(HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1).connectTimeout(PEER_TIMEOUT).build(), PEER_TIMEOUT,
-                config.gatewayId());
+        final HttpClient peers = opened(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(PEER_TIMEOUT).build());
+        final RequestLocator locator = new RequestLocator(peers, PEER_TIMEOUT, config.gatewayId());
         this.http = new GatewayHttp(config, models, publisher, pending,
                 new RequestIdMint(replyPartitions, eventPartitions), () -> !closing && replyConsumer.isReady(),
                 this::checks, metrics, locator, KafkaEventLog.create(settings, config)).create();
