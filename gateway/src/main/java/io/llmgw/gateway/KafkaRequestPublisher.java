@@ -52,6 +52,11 @@ public final class KafkaRequestPublisher implements RequestPublisher, AutoClosea
                 config.topics(), config.publishTimeout());
     }
 
+    /** For metrics binders: the producer's own metrics are thread-safe to read. */
+    Producer<byte[], byte[]> producer() {
+        return producer;
+    }
+
     @Override
     public void publish(final RequestEnvelope envelope) throws PublishException {
         try {
