@@ -7,7 +7,6 @@ import io.javalin.http.NotFoundResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Properties;
 
@@ -65,7 +64,7 @@ public final class ApiDocs {
         if (contentType == null) {
             throw new NotFoundResponse();
         }
-        // The bundle is over a megabyte: let browsers keep it for a day (the URL changes with no version, hence not longer).
+        // The bundle is over a megabyte: browsers may keep it for a day (its URL has no version, so not longer).
         ctx.header("Cache-Control", "public, max-age=86400").contentType(contentType)
                 .result(resource(assetDirectory + file));
     }
@@ -92,10 +91,5 @@ public final class ApiDocs {
         } catch (final IOException e) {
             throw new UncheckedIOException("cannot read " + name, e);
         }
-    }
-
-    /** For error messages and tests: the document as text. */
-    static String documentText() {
-        return new String(document(), StandardCharsets.UTF_8);
     }
 }
