@@ -11,6 +11,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What operators see of a router or worker process beyond its logs: the process's {@link ProcessMetrics} with the
@@ -19,6 +20,8 @@ import java.util.Map;
  * {@code OPS_PORT}. {@code llmgw dev} uses the same parts without the server: its gateway serves the registry.
  */
 public final class ProcessOps implements AutoCloseable {
+
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     private final OpsConfig config;
     private final Settings settings;
@@ -42,7 +45,9 @@ public final class ProcessOps implements AutoCloseable {
     /** Starts the Kafka probe and the queue-depth measurements (one admin client for both); serves nothing yet. */
     public static ProcessOps start(final Settings settings, final ProcessMetrics metrics) {
         final Map<String, Object> props = KafkaClientProps.common(settings);
-        props.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, "llmgw-ops");
+        // unique per instance: Kafka registers client ids as JMX names and warns about duplicates
+        props.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, "llmgw-ops-" + INSTANCES.incrementAndGet() + "-"
+                + ProcessHandle.current().pid());
         final Admin admin = Admin.create(props);
         try {
             return new ProcessOps(settings, metrics, admin);
