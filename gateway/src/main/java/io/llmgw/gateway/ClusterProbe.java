@@ -10,8 +10,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Answers "can this process reach Kafka right now?" for {@code /ready} (the gateway's, and the launcher's ops server
- * for router and worker processes). A cached answer is reused for a short while,
- * so a probe hammering {@code /ready} does not turn into a stream of metadata requests.
+ * for router and worker processes). A cached answer is reused for a short while, so a probe hammering {@code /ready}
+ * does not turn into a stream of metadata requests.
  *
  * <p>Threading: called from HTTP handler threads; the cached answer is one immutable record in a volatile field.
  */

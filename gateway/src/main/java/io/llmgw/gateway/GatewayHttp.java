@@ -26,8 +26,8 @@ import java.util.function.BooleanSupplier;
 /**
  * The gateway's HTTP surface, built from its collaborators so that tests can put fakes behind it: the OpenAI routes,
  * {@code /health}, {@code /ready}, {@code /metrics}, {@code /openapi.json} and {@code /docs} ({@link ApiDocs}), and
- * error mapping that answers everything, even an unknown URL
- * or an unexpected exception, with an OpenAI error body and an {@code X-Request-Id}.
+ * error mapping that answers everything, even an unknown URL or an unexpected exception, with an OpenAI error body and
+ * an {@code X-Request-Id}.
  *
  * @param config          the instance's settings
  * @param models          what {@code /v1/models} lists and requests are checked against
