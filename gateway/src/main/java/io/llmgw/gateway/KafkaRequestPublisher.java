@@ -3,6 +3,7 @@ package io.llmgw.gateway;
 import io.llmgw.schemas.ApiError;
 import io.llmgw.schemas.CancelCommand;
 import io.llmgw.schemas.RequestEnvelope;
+import io.llmgw.schemas.RequestLog;
 import io.llmgw.schemas.Topic;
 import io.llmgw.schemas.Topics;
 import io.llmgw.settings.KafkaClientProps;
@@ -52,6 +53,11 @@ public final class KafkaRequestPublisher implements RequestPublisher, AutoClosea
                 config.topics(), config.publishTimeout());
     }
 
+    /** For metrics binders: the producer's own metrics are thread-safe to read. */
+    Producer<byte[], byte[]> producer() {
+        return producer;
+    }
+
     @Override
     public void publish(final RequestEnvelope envelope) throws PublishException {
         try {
@@ -74,11 +80,13 @@ public final class KafkaRequestPublisher implements RequestPublisher, AutoClosea
         try {
             producer.send(record(topics.control(), command.id(), command), (metadata, error) -> {
                 if (error != null) {
-                    LOG.warn("could not publish cancel for {} ({}): {}", command.id(), command.reason(), error.toString());
+                    RequestLog.with(command.id(), () -> LOG.warn("could not publish cancel for {} ({}): {}",
+                            command.id(), command.reason(), error.toString()));
                 }
             });
         } catch (final KafkaException e) {
-            LOG.warn("could not publish cancel for {} ({}): {}", command.id(), command.reason(), e.toString());
+            RequestLog.with(command.id(), () -> LOG.warn("could not publish cancel for {} ({}): {}",
+                    command.id(), command.reason(), e.toString()));
         }
     }
 

@@ -137,7 +137,7 @@ public final class WorkerService implements AutoCloseable {
     }
 
     /** The consumer group of a model's workers: {@code <prefix>-worker-<model topic suffix>}. */
-    static String applicationId(final Topics topics, final ModelSpec model) {
+    public static String applicationId(final Topics topics, final ModelSpec model) {
         final String suffix = topics.modelRequestsName(model.name()).substring((topics.prefix() + ".requests.").length());
         return topics.prefix() + "-worker-" + suffix;
     }
@@ -188,6 +188,11 @@ public final class WorkerService implements AutoCloseable {
 
     public KafkaStreams.State state() {
         return streams.state();
+    }
+
+    /** The Streams instance, for metrics binders; its lifecycle stays with this service. */
+    public KafkaStreams kafkaStreams() {
+        return streams;
     }
 
     /** True while the worker processes or rebalances; false once it is shutting down, stopped or failed. */
