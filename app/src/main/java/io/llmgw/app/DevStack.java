@@ -1,6 +1,8 @@
 package io.llmgw.app;
 
 import io.llmgw.app.broker.BrokerLib;
+import io.llmgw.app.ops.ProcessMetrics;
+import io.llmgw.app.ops.ProcessOps;
 import io.llmgw.app.broker.EmbeddedKafka;
 import io.llmgw.gateway.GatewayServer;
 import io.llmgw.processors.ModelCatalog;
@@ -56,6 +58,7 @@ public final class DevStack implements AutoCloseable {
     private final List<WorkerService> workers = new ArrayList<>();
     private RouterService router;
     private GatewayServer gateway;
+    private ProcessMetrics metrics;
 
     private DevStack() {
     }
@@ -90,6 +93,8 @@ public final class DevStack implements AutoCloseable {
             overrides.putIfAbsent("STATE_DIR", dataDir.resolve("state").toString());
         }
         settings = settings.with(overrides);
+        // one registry for the whole process tree, served by the gateway's /metrics
+        metrics = remember(ProcessMetrics.start());
 
         models.addAll(ModelCatalog.load(settings));
         if (models.isEmpty()) {
@@ -98,10 +103,13 @@ public final class DevStack implements AutoCloseable {
                     settings.get("OPENAI_TOKEN").orElse(null)));
         }
         for (final ModelSpec model : models) {
-            workers.add(remember(WorkerService.start(settings, model)));
+            workers.add(remember(WorkerService.start(settings, model, metrics.registry())));
         }
         router = remember(RouterService.start(settings));
-        gateway = remember(GatewayServer.start(settings));
+        gateway = remember(GatewayServer.start(settings, metrics.registry()));
+        final ProcessOps ops = remember(ProcessOps.start(settings, metrics));
+        ops.watch(router);
+        workers.forEach(ops::watch);
 
         router.awaitRunning(START_TIMEOUT);
         for (final WorkerService worker : workers) {
@@ -149,6 +157,11 @@ public final class DevStack implements AutoCloseable {
 
     public GatewayServer gateway() {
         return gateway;
+    }
+
+    /** The registry of the whole stack (the gateway's {@code /metrics} serves it). */
+    public ProcessMetrics metrics() {
+        return metrics;
     }
 
     public LlmSimulator simulator() {

@@ -1,5 +1,6 @@
 package io.llmgw.app;
 
+import io.llmgw.app.ops.LogFormat;
 import io.llmgw.settings.Settings;
 
 import java.util.Arrays;
@@ -34,6 +35,8 @@ public final class Llmgw {
         final String command = args.length == 0 ? "help" : args[0];
         final List<String> rest = Arrays.asList(args).subList(Math.min(1, args.length), args.length);
         final Settings settings = Settings.load();
+        // before the first logger: logback reads LOG_FORMAT and LOG_LEVEL when it starts, and knows nothing of .env
+        LogFormat.apply(settings);
         switch (command) {
             case "dev" -> Roles.runUntilStopped(DevStack.start(settings, DevStack.Options.fromArgs(rest)));
             case "gateway" -> Roles.runUntilStopped(Roles.gateway(settings));

@@ -1,5 +1,7 @@
 package io.llmgw.app;
 
+import io.llmgw.app.ops.ProcessMetrics;
+import io.llmgw.app.ops.ProcessOps;
 import io.llmgw.gateway.GatewayServer;
 import io.llmgw.processors.ModelCatalog;
 import io.llmgw.processors.ModelSpec;
@@ -24,14 +26,36 @@ final class Roles {
     private Roles() {
     }
 
+    /** The gateway; its {@code /metrics} also serves the JVM metrics of the process. */
     static AutoCloseable gateway(final Settings settings) {
-        return GatewayServer.start(settings);
+        final RunningParts parts = new RunningParts();
+        try {
+            final ProcessMetrics metrics = parts.add(ProcessMetrics.start());
+            parts.add(GatewayServer.start(settings, metrics.registry()));
+            return parts;
+        } catch (final RuntimeException e) {
+            parts.close();
+            throw e;
+        }
     }
 
+    /** The router, with {@code /metrics}, {@code /health} and {@code /ready} on {@code OPS_PORT}. */
     static AutoCloseable router(final Settings settings) {
-        return RouterService.start(settings);
+        final RunningParts parts = new RunningParts();
+        try {
+            final ProcessMetrics metrics = parts.add(ProcessMetrics.start());
+            final RouterService router = parts.add(RouterService.start(settings));
+            final ProcessOps ops = parts.add(ProcessOps.start(settings, metrics));
+            ops.watch(router);
+            ops.serve();
+            return parts;
+        } catch (final RuntimeException e) {
+            parts.close();
+            throw e;
+        }
     }
 
+    /** Workers for the configured models (or only {@code onlyModel}), with the ops endpoints on {@code OPS_PORT}. */
     static AutoCloseable workers(final Settings settings, final String onlyModel) {
         final List<ModelSpec> models = new ArrayList<>(ModelCatalog.load(settings));
         if (onlyModel != null) {
@@ -42,16 +66,22 @@ final class Roles {
                     ? "model " + onlyModel + " is not configured (MODELS_FILE or OPENAI_MODEL_NAME)"
                     : "no model configured: set OPENAI_HOST, OPENAI_MODEL_NAME (and OPENAI_TOKEN), or MODELS_FILE");
         }
-        final List<WorkerService> workers = new ArrayList<>();
-        for (final ModelSpec model : models) {
-            workers.add(WorkerService.start(settings, model));
-            LOG.info("worker for {} -> {}", model.name(), model.baseUrl());
-        }
-        return () -> {
-            for (final WorkerService worker : workers) {
-                worker.close();
+        final RunningParts parts = new RunningParts();
+        try {
+            final ProcessMetrics metrics = parts.add(ProcessMetrics.start());
+            final List<WorkerService> workers = new ArrayList<>();
+            for (final ModelSpec model : models) {
+                workers.add(parts.add(WorkerService.start(settings, model, metrics.registry())));
+                LOG.info("worker for {} -> {}", model.name(), model.baseUrl());
             }
-        };
+            final ProcessOps ops = parts.add(ProcessOps.start(settings, metrics));
+            workers.forEach(ops::watch);
+            ops.serve();
+            return parts;
+        } catch (final RuntimeException e) {
+            parts.close();
+            throw e;
+        }
     }
 
     static AutoCloseable simulator(final Settings settings) {

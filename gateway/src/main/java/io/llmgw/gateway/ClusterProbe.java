@@ -9,12 +9,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Answers "can this process reach Kafka right now?" for {@code /ready}. A cached answer is reused for a short while,
- * so a probe hammering {@code /ready} does not turn into a stream of metadata requests.
+ * Answers "can this process reach Kafka right now?" for {@code /ready} (the gateway's, and the launcher's ops server
+ * for router and worker processes). A cached answer is reused for a short while, so a probe hammering {@code /ready}
+ * does not turn into a stream of metadata requests.
  *
  * <p>Threading: called from HTTP handler threads; the cached answer is one immutable record in a volatile field.
  */
-final class ClusterProbe implements AutoCloseable {
+public final class ClusterProbe implements AutoCloseable {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(2);
     private static final Duration CACHE = Duration.ofSeconds(2);
@@ -25,15 +26,17 @@ final class ClusterProbe implements AutoCloseable {
     private final Admin admin;
     private volatile Answer last = new Answer(false, System.nanoTime() - CACHE.toNanos() - 1);
 
-    ClusterProbe(final Admin admin) {
+    public ClusterProbe(final Admin admin) {
         this.admin = admin;
     }
 
-    Admin admin() {
+    /** The admin client the probe asks with; callers may use it for other cluster queries. */
+    public Admin admin() {
         return admin;
     }
 
-    boolean reachable() {
+    /** Whether the cluster answered a describe-cluster call within 2 s, at most 2 s ago. */
+    public boolean reachable() {
         final Answer cached = last;
         if (System.nanoTime() - cached.atNanos() < CACHE.toNanos()) {
             return cached.reachable();

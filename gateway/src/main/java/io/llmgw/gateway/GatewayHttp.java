@@ -12,9 +12,11 @@ import io.llmgw.schemas.ApiError;
 import io.llmgw.schemas.Endpoint;
 import io.llmgw.schemas.Json;
 import io.llmgw.schemas.RequestIds;
+import io.llmgw.schemas.RequestLog;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -23,8 +25,9 @@ import java.util.function.BooleanSupplier;
 
 /**
  * The gateway's HTTP surface, built from its collaborators so that tests can put fakes behind it: the OpenAI routes,
- * {@code /health}, {@code /ready}, {@code /metrics}, and error mapping that answers everything, even an unknown URL
- * or an unexpected exception, with an OpenAI error body and an {@code X-Request-Id}.
+ * {@code /health}, {@code /ready}, {@code /metrics}, {@code /openapi.json} and {@code /docs} ({@link ApiDocs}), and
+ * error mapping that answers everything, even an unknown URL or an unexpected exception, with an OpenAI error body and
+ * an {@code X-Request-Id}.
  *
  * @param config          the instance's settings
  * @param models          what {@code /v1/models} lists and requests are checked against
@@ -69,6 +72,8 @@ public record GatewayHttp(GatewayConfig config, ModelCatalog models, RequestPubl
             routes.get("/health", ctx -> JsonResponse.send(ctx, 200, status("ok")));
             routes.get("/ready", this::ready);
             routes.get("/metrics", ctx -> ctx.contentType(GatewayMetrics.CONTENT_TYPE).result(metrics.scrape()));
+            ApiDocs.register(routes);
+            routes.after(ctx -> MDC.remove(RequestLog.MDC_KEY));
             routes.exception(HttpResponseException.class, GatewayHttp::httpError);
             routes.exception(Exception.class, GatewayHttp::unexpectedError);
         });
@@ -97,6 +102,8 @@ public record GatewayHttp(GatewayConfig config, ModelCatalog models, RequestPubl
     private static String assignRequestId(final Context ctx, final RequestIdMint ids) {
         final String id = ids == null ? RequestIds.next() : ids.next();
         ctx.attribute(REQUEST_ID, id);
+        // the handler's thread serves this request only: its log lines carry the id until the after-handler
+        MDC.put(RequestLog.MDC_KEY, id);
         ctx.header(REQUEST_ID_HEADER, id);
         return id;
     }

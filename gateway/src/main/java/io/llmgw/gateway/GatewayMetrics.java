@@ -24,7 +24,17 @@ public final class GatewayMetrics {
     /** Stands in for the model tag when the request never named a known model, so bad input cannot add series. */
     static final String NO_MODEL = "none";
 
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final PrometheusMeterRegistry registry;
+
+    /** Meters in a registry of their own. */
+    public GatewayMetrics() {
+        this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    }
+
+    /** Meters in the process's registry, which then also serves JVM and Kafka client metrics on {@code /metrics}. */
+    public GatewayMetrics(final PrometheusMeterRegistry registry) {
+        this.registry = registry;
+    }
 
     public PrometheusMeterRegistry registry() {
         return registry;

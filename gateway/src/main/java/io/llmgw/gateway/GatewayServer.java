@@ -7,6 +7,9 @@ import io.llmgw.schemas.Topics;
 import io.llmgw.settings.KafkaClientProps;
 import io.llmgw.settings.Settings;
 import io.llmgw.settings.TopicAdmin;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.slf4j.Logger;
@@ -48,7 +51,8 @@ public final class GatewayServer implements AutoCloseable {
     private final RequestResults results;
     private volatile boolean closing;
 
-    private GatewayServer(final Settings settings, final GatewayConfig config, final List<AutoCloseable> resources) {
+    private GatewayServer(final Settings settings, final GatewayConfig config, final List<AutoCloseable> resources,
+                          final PrometheusMeterRegistry registry) {
         this.config = config;
         this.resources = resources;
         final Topics topics = config.topics();
@@ -66,7 +70,9 @@ public final class GatewayServer implements AutoCloseable {
         this.replyConsumer = opened(ReplyConsumer.start(settings, config, replyPartitions, pending));
         this.models = opened(ModelDirectory.start(settings, config));
 
-        final GatewayMetrics metrics = new GatewayMetrics();
+        opened(new KafkaClientMetrics(publisher.producer())).bindTo(registry);
+        opened(new KafkaClientMetrics(replyConsumer.consumer())).bindTo(registry);
+        final GatewayMetrics metrics = new GatewayMetrics(registry);
         metrics.gaugePending(pending::size);
         final HttpClient peers = opened(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(PEER_TIMEOUT).build());
@@ -93,13 +99,21 @@ public final class GatewayServer implements AutoCloseable {
      * @throws IllegalStateException    when Kafka cannot be reached or the server cannot start
      */
     public static GatewayServer start(final Settings settings) {
+        return start(settings, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    }
+
+    /**
+     * Like {@link #start(Settings)}, with the gateway's meters (and its Kafka clients' metrics) in {@code registry},
+     * which {@code /metrics} serves: the launcher passes the process's registry, with JVM metrics bound to it.
+     */
+    public static GatewayServer start(final Settings settings, final PrometheusMeterRegistry registry) {
         final GatewayConfig config = GatewayConfig.from(settings);
         if (!config.enforcesApiKeys()) {
             LOG.warn("{} is not set: the gateway accepts requests with any API key, or none", GatewayConfig.API_KEYS);
         }
         final List<AutoCloseable> resources = new ArrayList<>();
         try {
-            final GatewayServer server = new GatewayServer(settings, config, resources);
+            final GatewayServer server = new GatewayServer(settings, config, resources, registry);
             LOG.info("gateway {} listening on http://{}:{} (reply partitions {} of {}; API keys {})",
                     config.gatewayId(), config.host(), server.port(), server.replyPartitions,
                     config.topics().events().name(), config.enforcesApiKeys() ? "enforced" : "NOT enforced");

@@ -3,6 +3,7 @@ package io.llmgw.gateway;
 import io.llmgw.schemas.ApiError;
 import io.llmgw.schemas.CancelCommand;
 import io.llmgw.schemas.RequestEnvelope;
+import io.llmgw.schemas.RequestLog;
 import io.llmgw.schemas.ResponseEvent;
 import io.llmgw.schemas.Topic;
 import io.llmgw.schemas.Topics;
@@ -56,6 +57,11 @@ public final class KafkaRequestPublisher implements RequestPublisher, AutoClosea
                 config.topics(), config.publishTimeout());
     }
 
+    /** For metrics binders: the producer's own metrics are thread-safe to read. */
+    Producer<byte[], byte[]> producer() {
+        return producer;
+    }
+
     /**
      * Sends the request, and beside it the {@link ResponseEvent#queued queued marker} to the request's reply
      * partition, so that the request results know of it before any worker does. Both are in flight together; only
@@ -87,11 +93,13 @@ public final class KafkaRequestPublisher implements RequestPublisher, AutoClosea
         try {
             producer.send(record(topics.control(), command.id(), command), (metadata, error) -> {
                 if (error != null) {
-                    LOG.warn("could not publish cancel for {} ({}): {}", command.id(), command.reason(), error.toString());
+                    RequestLog.with(command.id(), () -> LOG.warn("could not publish cancel for {} ({}): {}",
+                            command.id(), command.reason(), error.toString()));
                 }
             });
         } catch (final KafkaException e) {
-            LOG.warn("could not publish cancel for {} ({}): {}", command.id(), command.reason(), e.toString());
+            RequestLog.with(command.id(), () -> LOG.warn("could not publish cancel for {} ({}): {}",
+                    command.id(), command.reason(), e.toString()));
         }
     }
 
@@ -111,7 +119,7 @@ public final class KafkaRequestPublisher implements RequestPublisher, AutoClosea
         try {
             marker.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (final ExecutionException | TimeoutException e) {
-            LOG.warn("the queued marker of {} was not written: {}", id, e.toString());
+            RequestLog.with(id, () -> LOG.warn("the queued marker of {} was not written: {}", id, e.toString()));
         }
     }
 

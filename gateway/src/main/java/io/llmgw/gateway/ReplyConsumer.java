@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
  * be skipped.
  *
  * <p>Threading: one platform thread owns the consumer; other threads only call {@link Consumer#wakeup()} (in
- * {@link #close()}) and read the volatile flags.
+ * {@link #close()}) and {@link Consumer#metrics()} (metrics binders; it takes no lock), and read the volatile flags.
  */
 public final class ReplyConsumer implements AutoCloseable {
 
@@ -74,6 +74,11 @@ public final class ReplyConsumer implements AutoCloseable {
         final ReplyConsumer replies = new ReplyConsumer(consumer, topic, partitions, pending);
         replies.thread.start();
         return replies;
+    }
+
+    /** For metrics binders, which only call {@link Consumer#metrics()}. */
+    Consumer<String, byte[]> consumer() {
+        return consumer;
     }
 
     /** True while the consumer runs and knows where its partitions end: replies from now on will be seen. */

@@ -34,6 +34,10 @@ final class ActiveRequest {
         return envelope.id();
     }
 
+    long admittedAtMs() {
+        return admittedAtMs;
+    }
+
     long nextSeq() {
         return nextSeq++;
     }

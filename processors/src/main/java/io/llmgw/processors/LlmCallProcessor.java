@@ -7,6 +7,7 @@ import io.llmgw.schemas.DeadLetterHeaders;
 import io.llmgw.schemas.Decoded;
 import io.llmgw.schemas.JsonSerde;
 import io.llmgw.schemas.RequestEnvelope;
+import io.llmgw.schemas.RequestLog;
 import io.llmgw.schemas.ResponseEvent;
 import io.llmgw.schemas.Topics;
 import org.apache.kafka.common.header.Headers;
@@ -120,7 +121,8 @@ public final class LlmCallProcessor implements Processor<String, byte[], String,
         }
         if (active.containsKey(envelope.id())) {
             // Its offset had not been committed when the task moved, but the in-flight store had it: already resumed.
-            LOG.debug("request {} is already running here; ignoring its redelivered copy", envelope.id());
+            RequestLog.with(envelope.id(), () ->
+                    LOG.debug("request {} is already running here; ignoring its redelivered copy", envelope.id()));
             return;
         }
         if (endsBeforeStart(envelope, now)) {
@@ -211,8 +213,9 @@ public final class LlmCallProcessor implements Processor<String, byte[], String,
         }
         final Optional<String> cancelled = options.cancels().reasonFor(envelope.id());
         if (cancelled.isPresent()) {
-            LOG.info("request {} for {} was cancelled ({}) before it started: skipped, the LLM host never sees it",
-                    envelope.id(), model.name(), cancelled.get());
+            RequestLog.with(envelope.id(), () -> LOG.info(
+                    "request {} for {} was cancelled ({}) before it started: skipped, the LLM host never sees it",
+                    envelope.id(), model.name(), cancelled.get()));
             emit(ResponseEvent.error(envelope, 0, cancelledError(cancelled.get())), now);
             options.metrics().cancelled(cancelled.get());
             return true;
@@ -252,6 +255,7 @@ public final class LlmCallProcessor implements Processor<String, byte[], String,
         store.put(new InFlightEntry(envelope, false)); // before the call: a crash from here on is resumed
         active.put(envelope.id(), request);
         options.metrics().admitted();
+        options.metrics().callAdmitted(envelope, now);
         // observers (the gateway's request results) learn that it left the queue; clients never see this marker
         emit(ResponseEvent.started(envelope), now);
         startTry(request, now);
@@ -264,7 +268,7 @@ public final class LlmCallProcessor implements Processor<String, byte[], String,
             call = upstream.start(request.envelope(), model, new TryListener(request.id(), tryNumber));
         } catch (final RuntimeException e) {
             // The client contract says it reports failures through the listener; a bug must still not stop the task.
-            LOG.error("upstream client threw for request {}", request.id(), e);
+            RequestLog.with(request.id(), () -> LOG.error("upstream client threw for request {}", request.id(), e));
             fail(request, ApiError.upstream(502, "cannot call the LLM host: " + e.getMessage()), now);
             return;
         }
@@ -291,7 +295,8 @@ public final class LlmCallProcessor implements Processor<String, byte[], String,
                         "the worker serving this stream stopped; partial stream cannot be resumed")), now);
                 options.metrics().failed(502);
             } else {
-                LOG.info("re-running request {} as attempt {}", next.id(), next.attempt());
+                RequestLog.with(next.id(), () ->
+                        LOG.info("re-running request {} as attempt {}", next.id(), next.attempt()));
                 admit(next, now);
             }
         }
@@ -311,8 +316,8 @@ public final class LlmCallProcessor implements Processor<String, byte[], String,
         switch (inbound) {
             case Inbound.CancelRequested cancel -> {
                 request.abortCall();
-                LOG.info("request {} for {} cancelled ({}): upstream call aborted", request.id(), model.name(),
-                        cancel.reason());
+                RequestLog.with(request.id(), () -> LOG.info("request {} for {} cancelled ({}): upstream call aborted",
+                        request.id(), model.name(), cancel.reason()));
                 end(request, ResponseEvent.error(request.envelope(), request.nextSeq(), cancelledError(cancel.reason())), now);
                 options.metrics().cancelled(cancel.reason());
             }
@@ -323,7 +328,8 @@ public final class LlmCallProcessor implements Processor<String, byte[], String,
             }
             case Inbound.Failed failed when request.isCurrentTry(failed.tryNumber()) ->
                     retryOrFail(request, failed.failure(), now);
-            default -> LOG.trace("dropping a late callback of an earlier try of {}", request.id());
+            default -> RequestLog.with(request.id(), () ->
+                    LOG.trace("dropping a late callback of an earlier try of {}", request.id()));
         }
     }
 
@@ -331,19 +337,21 @@ public final class LlmCallProcessor implements Processor<String, byte[], String,
         if (!request.streamStarted()) {
             // Marked before the chunk leaves: a resumed task must never re-run a stream the client has seen.
             store.put(new InFlightEntry(request.envelope(), true));
+            options.metrics().firstChunk(request.envelope(), now);
         }
         request.chunkArrived(now);
         emit(ResponseEvent.chunk(request.envelope(), request.nextSeq(), chunk), now);
     }
 
     private void retryOrFail(final ActiveRequest request, final UpstreamFailure failure, final long now) {
+        options.metrics().upstreamFailed(failure.error().status());
         if (failure.retryable() && !request.streamStarted() && request.tries() < model.maxAttempts()) {
             final Duration delay = model.retryDelay(request.tries(), failure.retryAfter(),
                     ThreadLocalRandom.current().nextDouble());
             final long dueAt = now + delay.toMillis();
             if (request.hasTimeForRetryAt(dueAt, model)) {
-                LOG.debug("request {} try {} failed ({}); retrying in {} ms", request.id(), request.tries(),
-                        failure.error().message(), delay.toMillis());
+                RequestLog.with(request.id(), () -> LOG.debug("request {} try {} failed ({}); retrying in {} ms",
+                        request.id(), request.tries(), failure.error().message(), delay.toMillis()));
                 request.retryAt(dueAt);
                 runningCalls.remove(request.id());
                 options.metrics().retried();
@@ -370,8 +378,8 @@ public final class LlmCallProcessor implements Processor<String, byte[], String,
      */
     private void fallBack(final ActiveRequest request, final UpstreamFailure failure, final long now) {
         final RequestEnvelope next = request.envelope().withAttempt(request.envelope().attempt() + 1);
-        LOG.info("request {} for {} handed to fallback {} after {} tries ({})", request.id(), model.name(),
-                model.fallback(), request.tries(), failure.error().message());
+        RequestLog.with(request.id(), () -> LOG.info("request {} for {} handed to fallback {} after {} tries ({})",
+                request.id(), model.name(), model.fallback(), request.tries(), failure.error().message()));
         context.forward(new Record<String, Object>(next.id(), envelopes.encode(next), now),
                 WorkerTopology.FALLBACK_SINK);
         active.remove(request.id());
@@ -410,6 +418,7 @@ public final class LlmCallProcessor implements Processor<String, byte[], String,
         runningCalls.remove(request.id());
         store.remove(request.id());
         options.metrics().released();
+        options.metrics().ended(terminal, request.admittedAtMs(), now);
     }
 
     private void emit(final ResponseEvent event, final long now) {

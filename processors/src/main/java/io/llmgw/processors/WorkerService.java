@@ -138,13 +138,13 @@ public final class WorkerService implements AutoCloseable {
             LOG.error("worker {} stream thread failed; replacing it", model.name(), exception);
             return StreamThreadExceptionResponse.REPLACE_THREAD;
         });
-        LOG.info("starting worker {} for {} -> {} (group {}, state {})", props.get(StreamsConfig.CLIENT_ID_CONFIG),
+        LOG.info("starting worker {} for {} -> {} (group {}, state {})", stateDir.getFileName(),
                 model.name(), model.baseUrl(), props.get(StreamsConfig.APPLICATION_ID_CONFIG), stateDir);
         streams.start();
     }
 
     /** The consumer group of a model's workers: {@code <prefix>-worker-<model topic suffix>}. */
-    static String applicationId(final Topics topics, final ModelSpec model) {
+    public static String applicationId(final Topics topics, final ModelSpec model) {
         final String suffix = topics.modelRequestsName(model.name()).substring((topics.prefix() + ".requests.").length());
         return topics.prefix() + "-worker-" + suffix;
     }
@@ -160,8 +160,10 @@ public final class WorkerService implements AutoCloseable {
         // chunks would wait up to the default 10 ms in the queue.
         props.put(StreamsConfig.POLL_MS_CONFIG, Math.max(1, drainInterval.toMillis()));
         // process() may wait for a slot until one of the task's calls ends, at most the total timeout.
-        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG),
-                (int) Math.max(300_000, model.totalTimeout().plusMinutes(1).toMillis()));
+        final int maxPollIntervalMs = (int) Math.max(300_000, model.totalTimeout().plusMinutes(1).toMillis());
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG), maxPollIntervalMs);
+        // an idle connection to the group coordinator must outlive the longest wait inside process()
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.CONNECTIONS_MAX_IDLE_MS_CONFIG), maxPollIntervalMs + 60_000);
         return props;
     }
 
@@ -193,6 +195,11 @@ public final class WorkerService implements AutoCloseable {
 
     public KafkaStreams.State state() {
         return streams.state();
+    }
+
+    /** The Streams instance, for metrics binders; its lifecycle stays with this service. */
+    public KafkaStreams kafkaStreams() {
+        return streams;
     }
 
     /** True while the worker processes or rebalances; false once it is shutting down, stopped or failed. */

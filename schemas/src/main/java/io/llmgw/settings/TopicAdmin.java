@@ -65,8 +65,12 @@ public final class TopicAdmin {
 
     public static void ensure(final Map<String, Object> adminProps, final TopicLayout layout,
                               final Collection<Spec> topics, final Duration timeout) {
-        try (Admin admin = Admin.create(adminProps)) {
+        final Admin admin = Admin.create(adminProps);
+        try {
             ensure(admin, layout, topics, timeout);
+        } finally {
+            // a plain close() waits for calls still pending, up to the 60 s API timeout, when Kafka is unreachable
+            admin.close(Duration.ZERO);
         }
     }
 

@@ -6,6 +6,7 @@ import io.llmgw.schemas.Decoded;
 import io.llmgw.schemas.JsonSerde;
 import io.llmgw.schemas.ModelRoute;
 import io.llmgw.schemas.RequestEnvelope;
+import io.llmgw.schemas.RequestLog;
 import io.llmgw.schemas.ResponseEvent;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -72,14 +73,16 @@ public final class RequestRouter implements Processor<String, byte[], String, Ro
     }
 
     private void reject(final Record<String, byte[]> record, final RequestEnvelope envelope, final ApiError error) {
-        LOG.debug("request {} rejected by the router: {} {}", envelope.id(), error.status(), error.message());
+        RequestLog.with(envelope.id(), () ->
+                LOG.debug("request {} rejected by the router: {} {}", envelope.id(), error.status(), error.message()));
         // seq 0: the router is the first and only stage that answers a request it does not route.
         final ResponseEvent event = ResponseEvent.error(envelope, 0, error);
         context.forward(record.withKey(envelope.id()).withValue(new RoutingDecision.Reject(event)));
     }
 
     private void deadLetter(final Record<String, byte[]> record, final String reason) {
-        LOG.warn("request record {} sent to the dead-letter topic: {}", record.key(), reason);
+        RequestLog.with(record.key(), () ->
+                LOG.warn("request record {} sent to the dead-letter topic: {}", record.key(), reason));
         // A copy: a processor must not change the headers of the record it was given.
         final Headers headers = new RecordHeaders(record.headers().toArray());
         header(headers, DeadLetterHeaders.REASON, reason);

@@ -67,10 +67,8 @@ public final class RouterService implements AutoCloseable {
     /** The Streams configuration {@link #start(Settings)} uses; visible for tests. */
     @SuppressWarnings("deprecation") // the global-handler switch is deprecated because 5.0 makes it the default
     static Properties streamsProperties(final Settings settings) {
-        final Topics topics = topics(settings);
-        final String applicationId = settings.get("ROUTER_APPLICATION_ID", topics.prefix() + "-router");
         final Properties props = new Properties();
-        props.putAll(KafkaClientProps.streams(settings, applicationId));
+        props.putAll(KafkaClientProps.streams(settings, applicationId(settings)));
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.getInt("ROUTER_THREADS", 1));
         props.put(StreamsConfig.STATE_DIR_CONFIG, settings.get("STATE_DIR",
                 Path.of(System.getProperty("java.io.tmpdir"), "llmgw-state").toString()));
@@ -87,6 +85,16 @@ public final class RouterService implements AutoCloseable {
 
     public KafkaStreams.State state() {
         return streams.state();
+    }
+
+    /** The Streams instance, for metrics binders; its lifecycle stays with this service. */
+    public KafkaStreams kafkaStreams() {
+        return streams;
+    }
+
+    /** The router's consumer group: {@code ROUTER_APPLICATION_ID}, default {@code <prefix>-router}. */
+    public static String applicationId(final Settings settings) {
+        return settings.get("ROUTER_APPLICATION_ID", topics(settings).prefix() + "-router");
     }
 
     /**

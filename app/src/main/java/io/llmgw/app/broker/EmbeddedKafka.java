@@ -33,6 +33,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     /** The child's own log lines appear under this name (it shows as "kafka" in the console pattern). */
     private static final Logger BROKER_LOG = LoggerFactory.getLogger("io.llmgw.app.broker.kafka");
     private static final Duration TERMINATE_GRACE = Duration.ofSeconds(5);
+    private static final Duration ORDERLY_SHUTDOWN_GRACE = Duration.ofSeconds(20);
     private static final Pattern STACK_FRAME = Pattern.compile("^\\s+(at |\\.\\.\\. \\d+ more)");
 
     /**
@@ -119,8 +120,13 @@ public final class EmbeddedKafka implements AutoCloseable {
         final Thread reader = new Thread(output, "llmgw-broker-output-" + process.pid());
         reader.setDaemon(true);
         reader.start();
-        // registered before waiting: a Ctrl-C during the start must not leave the child behind either
-        final Thread hook = new Thread(() -> stop(process, options.stopTimeout()), "llmgw-broker-stop-" + process.pid());
+        // registered before waiting: a Ctrl-C during the start must not leave the child behind either. Shutdown hooks
+        // run concurrently, so the hook first gives the owner's orderly shutdown (workers and router leave their
+        // groups, which needs the broker) time to close the broker itself, and only then stops it.
+        final Thread hook = new Thread(() -> {
+            awaitExit(process, ORDERLY_SHUTDOWN_GRACE);
+            stop(process, options.stopTimeout());
+        }, "llmgw-broker-stop-" + process.pid());
         Runtime.getRuntime().addShutdownHook(hook);
 
         final String bootstrap;

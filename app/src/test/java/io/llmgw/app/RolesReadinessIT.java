@@ -1,0 +1,126 @@
+package io.llmgw.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.llmgw.app.broker.BrokerLib;
+import io.llmgw.app.broker.EmbeddedKafka;
+import io.llmgw.schemas.Json;
+import io.llmgw.settings.KafkaClientProps;
+import io.llmgw.settings.Settings;
+import io.llmgw.simulator.LlmSimulator;
+import io.llmgw.simulator.SimulatorConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The production roles (the commands of the image) on a broker of their own, so that the broker can be stopped:
+ * router, worker and gateway each answer {@code /ready} 200 while Kafka answers and 503 once it stops, while
+ * {@code /health} stays 200; router and worker serve their metrics on {@code OPS_PORT}.
+ */
+class RolesReadinessIT {
+
+    private static final String MODEL = "ready-model";
+    private static final Duration START = Duration.ofSeconds(90);
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void shouldTurnEveryProcessNotReadyButAliveWhenTheBrokerStops() throws Exception {
+        final EmbeddedKafka broker = EmbeddedKafka.start(dataDir.resolve("kafka"), BrokerLib.locate(),
+                EmbeddedKafka.Options.defaults());
+        try (LlmSimulator host = LlmSimulator.start(SimulatorConfig.defaults().withoutDelays())) {
+            final Map<String, String> values = new HashMap<>();
+            values.put(KafkaClientProps.BOOTSTRAP_SERVERS, broker.bootstrapServers());
+            values.put("TOPIC_PREFIX", "ready");
+            values.put("STATE_DIR", dataDir.resolve("state").toString());
+            values.put("REQUEST_PARTITIONS", "1");
+            values.put("MODEL_PARTITIONS", "1");
+            values.put("EVENT_PARTITIONS", "1");
+            values.put("OPS_HOST", "127.0.0.1");
+            values.put("OPS_QUEUE_DEPTH_INTERVAL", "0.5");
+            final Settings base = Settings.of(values);
+            final String router = "http://127.0.0.1:" + freePort();
+            final String worker = "http://127.0.0.1:" + freePort();
+            final String gateway = "http://127.0.0.1:" + freePort();
+
+            try (AutoCloseable routerRole = Roles.router(base.with(Map.of("OPS_PORT", port(router))));
+                 AutoCloseable workerRole = Roles.workers(base.with(Map.of("OPS_PORT", port(worker),
+                         "OPENAI_HOST", host.baseUrl(), "OPENAI_MODEL_NAME", MODEL)), null);
+                 AutoCloseable gatewayRole = Roles.gateway(base.with(Map.of("GATEWAY_HOST", "127.0.0.1",
+                         "GATEWAY_PORT", port(gateway), "GATEWAY_ID", "ready-gateway")))) {
+
+                await().atMost(START).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+                    assertEquals(200, get(router + "/ready").statusCode(), "router ready");
+                    assertEquals(200, get(worker + "/ready").statusCode(), "worker ready");
+                    assertEquals(200, get(gateway + "/ready").statusCode(), "gateway ready");
+                });
+                final JsonNode workerChecks = Json.MAPPER.readTree(get(worker + "/ready").body()).path("checks");
+                assertTrue(workerChecks.path("kafka").asBoolean() && workerChecks.path("worker:" + MODEL).asBoolean(),
+                        workerChecks.toString());
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                    final String routerMetrics = get(router + "/metrics").body();
+                    assertTrue(routerMetrics.contains("\nllmgw_router_queue_depth{topic=\"ready.requests\"} 0.0"));
+                    assertTrue(routerMetrics.contains("\nkafka_stream_thread_process_total{"), "Streams metrics");
+                    final String workerMetrics = get(worker + "/metrics").body();
+                    assertTrue(workerMetrics.contains("\nllmgw_queue_depth{model=\"" + MODEL + "\""));
+                    assertTrue(workerMetrics.contains("\nllmgw_worker_inflight{model=\"" + MODEL + "\""));
+                    assertTrue(workerMetrics.contains("\njvm_memory_used_bytes{"), "JVM metrics");
+                    assertTrue(get(gateway + "/metrics").body().contains("\njvm_memory_used_bytes{"),
+                            "the gateway serves the process registry");
+                });
+
+                broker.close();
+
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                    for (final String process : List.of(router, worker, gateway)) {
+                        final HttpResponse<String> ready = get(process + "/ready");
+                        assertEquals(503, ready.statusCode(), process + " " + ready.body());
+                        assertFalse(Json.MAPPER.readTree(ready.body()).path("checks").path("kafka").asBoolean(true),
+                                ready.body());
+                    }
+                });
+                for (final String process : List.of(router, worker, gateway)) {
+                    assertEquals(200, get(process + "/health").statusCode(), process + " is still alive");
+                }
+            }
+        } finally {
+            broker.close();
+        }
+    }
+
+    private HttpResponse<String> get(final String url) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String port(final String base) {
+        return base.substring(base.lastIndexOf(':') + 1);
+    }
+
+    /** A port free right now: the roles take theirs from settings and do not report a port chosen with 0. */
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}
