@@ -14,11 +14,16 @@ import java.util.Properties;
  * The gateway's API description: {@code GET /openapi.json} (an OpenAPI 3 document kept beside the code, checked
  * against the registered routes by a test) and {@code GET /docs}, Swagger UI from the {@code org.webjars:swagger-ui}
  * jar, so the page works without a CDN or internet access.
+ *
+ * <p>The document describes the public API only: routes under {@value #INTERNAL_PATHS} are calls between gateway
+ * instances (a forwarded lookup), which no client should build on, so they are left out on purpose.
  */
 public final class ApiDocs {
 
     public static final String DOCUMENT_PATH = "/openapi.json";
     public static final String UI_PATH = "/docs";
+    /** Where routes for other gateway instances live; they are not part of the documented API. */
+    public static final String INTERNAL_PATHS = "/internal/";
     static final String DOCUMENT_RESOURCE = "/io/llmgw/gateway/openapi.json";
     private static final String PAGE_RESOURCE = "/io/llmgw/gateway/docs.html";
     private static final String WEBJAR_POM = "/META-INF/maven/org.webjars/swagger-ui/pom.properties";
@@ -51,6 +56,11 @@ public final class ApiDocs {
         routes.get(DOCUMENT_PATH, ctx -> ctx.contentType(JsonResponse.CONTENT_TYPE).result(docs.document));
         routes.get(UI_PATH, ctx -> ctx.contentType("text/html; charset=utf-8").result(docs.page));
         routes.get(UI_PATH + "/{file}", docs::asset);
+    }
+
+    /** Whether a route belongs in the public document: everything but the routes between gateway instances. */
+    static boolean isPublic(final String path) {
+        return !path.startsWith(INTERNAL_PATHS);
     }
 
     /** The OpenAPI document as served. */

@@ -22,7 +22,7 @@ import java.time.Duration;
  */
 final class RequestLocator implements RequestDirectory {
 
-    static final String INTERNAL_PREFIX = "/internal/requests/";
+    static final String INTERNAL_PREFIX = ApiDocs.INTERNAL_PATHS + "requests/";
     /** Marks a lookup forwarded by a peer, for the logs of the instance asked. */
     static final String FORWARDED_BY = "X-Llmgw-Forwarded-By";
 

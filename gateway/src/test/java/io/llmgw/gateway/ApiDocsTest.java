@@ -58,31 +58,44 @@ class ApiDocsTest {
     }
 
     @Test
-    void shouldDescribeEveryRouteAndNoOtherWhenComparedWithTheRegisteredRoutes() throws IOException {
-        final Set<String> routes = new TreeSet<>();
-        app.unsafe.internalRouter.allHttpHandlers().stream()
-                .map(parsed -> parsed.endpoint)
-                .filter(endpoint -> endpoint.method.isHttpMethod())
-                .forEach(endpoint -> routes.add(operation(endpoint)));
-
-        final Set<String> documented = new TreeSet<>();
-        final JsonNode paths = Json.MAPPER.readTree(ApiDocs.document()).path("paths");
-        for (final Iterator<Map.Entry<String, JsonNode>> it = paths.fields(); it.hasNext(); ) {
-            final Map.Entry<String, JsonNode> path = it.next();
-            path.getValue().fieldNames().forEachRemaining(method -> {
-                if (OPERATIONS.contains(method)) {
-                    documented.add(method.toUpperCase(java.util.Locale.ROOT) + " " + path.getKey());
-                }
-            });
-        }
+    void shouldDescribeEveryPublicRouteAndNoOtherWhenComparedWithTheRegisteredRoutes() throws IOException {
+        final Set<String> routes = registeredRoutes(true);
+        final Set<String> documented = documentedRoutes();
 
         assertTrue(routes.contains("POST /v1/chat/completions"), "the routes were listed: " + routes);
+        assertTrue(routes.contains("GET /v1/requests/{id}/events"), "the lifecycle routes were listed: " + routes);
         final Set<String> undocumented = new TreeSet<>(routes);
         undocumented.removeAll(documented);
         final Set<String> unserved = new TreeSet<>(documented);
         unserved.removeAll(routes);
         assertEquals(Set.of(), undocumented, "routes without a description in " + ApiDocs.DOCUMENT_RESOURCE);
         assertEquals(Set.of(), unserved, "described in " + ApiDocs.DOCUMENT_RESOURCE + " but not served");
+    }
+
+    @Test
+    void shouldLeaveOutTheRoutesBetweenGatewaysWhenDescribingTheApi() throws IOException {
+        final Set<String> internal = new TreeSet<>(registeredRoutes(false));
+        internal.removeAll(registeredRoutes(true));
+
+        assertEquals(Set.of("GET " + RequestLocator.INTERNAL_PREFIX + "{id}"), internal);
+        assertTrue(documentedRoutes().stream().noneMatch(route -> route.contains(ApiDocs.INTERNAL_PATHS)),
+                "internal routes stay out of the public document");
+    }
+
+    @Test
+    void shouldDescribeTheAsyncAnswerAndTheDeadlineHeadersWhenSubmittingACompletion() throws IOException {
+        final JsonNode document = Json.MAPPER.readTree(ApiDocs.document());
+        for (final String path : List.of("/v1/chat/completions", "/v1/completions")) {
+            final JsonNode post = document.path("paths").path(path).path("post");
+            assertTrue(post.path("responses").has("202"), path + " answers 202 to Prefer: respond-async");
+            final Set<String> headers = new TreeSet<>();
+            post.path("parameters").forEach(parameter -> {
+                final String name = parameter.path("$ref").asText().replace("#/components/parameters/", "");
+                headers.add(document.path("components").path("parameters").path(name).path("name").asText());
+            });
+            assertEquals(Set.of(RequestTimeouts.REQUEST_TIMEOUT_HEADER, RequestTimeouts.STAINLESS_TIMEOUT_HEADER,
+                    CompletionsHandler.PREFER), headers, path);
+        }
     }
 
     @Test
@@ -132,6 +145,31 @@ class ApiDocsTest {
             assertEquals("invalid_request_error",
                     Json.MAPPER.readTree(response.body().string()).path("error").path("type").asText());
         }
+    }
+
+    /** METHOD and path of every HTTP route Javalin registered; only the documented kind when {@code onlyPublic}. */
+    private Set<String> registeredRoutes(final boolean onlyPublic) {
+        final Set<String> routes = new TreeSet<>();
+        app.unsafe.internalRouter.allHttpHandlers().stream()
+                .map(parsed -> parsed.endpoint)
+                .filter(endpoint -> endpoint.method.isHttpMethod())
+                .filter(endpoint -> !onlyPublic || ApiDocs.isPublic(endpoint.path))
+                .forEach(endpoint -> routes.add(operation(endpoint)));
+        return routes;
+    }
+
+    private static Set<String> documentedRoutes() throws IOException {
+        final Set<String> documented = new TreeSet<>();
+        final JsonNode paths = Json.MAPPER.readTree(ApiDocs.document()).path("paths");
+        for (final Iterator<Map.Entry<String, JsonNode>> it = paths.fields(); it.hasNext(); ) {
+            final Map.Entry<String, JsonNode> path = it.next();
+            path.getValue().fieldNames().forEachRemaining(method -> {
+                if (OPERATIONS.contains(method)) {
+                    documented.add(method.toUpperCase(java.util.Locale.ROOT) + " " + path.getKey());
+                }
+            });
+        }
+        return documented;
     }
 
     private Response get(final String url) throws IOException {
