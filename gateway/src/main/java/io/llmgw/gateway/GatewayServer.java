@@ -8,6 +8,7 @@ import io.llmgw.settings.KafkaClientProps;
 import io.llmgw.settings.Settings;
 import io.llmgw.settings.TopicAdmin;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
@@ -84,6 +85,7 @@ public final class GatewayServer implements AutoCloseable {
         // started after the server listens: its interactive-query address is this instance's actual HTTP port
         try {
             this.results = opened(RequestResults.start(settings, config, http.port()));
+            opened(new KafkaStreamsMetrics(results.kafkaStreams())).bindTo(registry);
         } catch (final RuntimeException e) {
             http.stop();
             throw e;
@@ -137,7 +139,10 @@ public final class GatewayServer implements AutoCloseable {
         return replyPartitions;
     }
 
-    /** True when Kafka answers, the reply consumer is positioned and the model directory has loaded. */
+    /**
+     * True when Kafka answers, the reply consumer is positioned, the model directory has loaded and the request
+     * results run.
+     */
     public boolean isReady() {
         return checks().values().stream().allMatch(Boolean::booleanValue);
     }

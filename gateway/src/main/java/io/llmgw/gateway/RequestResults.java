@@ -77,6 +77,11 @@ public final class RequestResults implements AutoCloseable {
         return results;
     }
 
+    /** The Streams instance, for metrics binders; its lifecycle stays with this object. */
+    KafkaStreams kafkaStreams() {
+        return streams;
+    }
+
     /** True while the app runs or rebalances. */
     public boolean isAlive() {
         return streams.state().isRunningOrRebalancing();
