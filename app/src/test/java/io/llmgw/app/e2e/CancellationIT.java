@@ -15,7 +15,6 @@ import io.llmgw.schemas.Topics;
 import io.llmgw.settings.KafkaClientProps;
 import io.llmgw.simulator.ClientCancel;
 import io.llmgw.simulator.LlmSimulator;
-import io.micrometer.core.instrument.Metrics;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -87,8 +86,7 @@ class CancellationIT {
         assertTrue(took.compareTo(WITHIN) < 0, "upstream closed within a second: " + took);
         await().atMost(Duration.ofSeconds(5)).until(() -> Http.get(stack.gatewayUrl().replace("/v1", "/metrics"))
                 .body().contains("llmgw_gateway_cancels_total{reason=\"client_disconnected\"}"));
-        await().atMost(Duration.ofSeconds(5)).until(() -> Metrics.globalRegistry.find("llmgw.worker.cancellations")
-                .tag("model", E2eStack.QWEN).tag("reason", "client_disconnected").counter() != null);
+        await().atMost(Duration.ofSeconds(5)).until(() -> workerCancelled(E2eStack.QWEN, "client_disconnected"));
     }
 
     @Test
@@ -157,8 +155,7 @@ class CancellationIT {
             queued.close();
 
             // ended by the worker while the long request still holds the only slot
-            await().atMost(Duration.ofSeconds(5)).until(() -> Metrics.globalRegistry.find("llmgw.worker.cancellations")
-                    .tag("model", model).tag("reason", "client_disconnected").counter() != null);
+            await().atMost(Duration.ofSeconds(5)).until(() -> workerCancelled(model, "client_disconnected"));
             assertTrue(!longOne.isDone(), "the long request was still running when the queued one was skipped");
             assertEquals(200, longOne.get(30, TimeUnit.SECONDS).status());
             assertEquals(0, host.requestsForKey("cancel-queue-short"), "the LLM host never saw it");
@@ -189,6 +186,12 @@ class CancellationIT {
             }
         }
         assertEquals(0, host.requestsForKey("cancel-before-start"));
+    }
+
+    /** Whether a worker of {@code model} counted a cancel for {@code reason} (in the stack's one registry). */
+    private static boolean workerCancelled(final String model, final String reason) {
+        return stack.stack().metrics().registry().find("llmgw.worker.cancellations")
+                .tag("model", model).tag("reason", reason).counter() != null;
     }
 
     /** The gateway's gauge of clients waiting for their reply. */

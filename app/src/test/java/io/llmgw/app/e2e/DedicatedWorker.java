@@ -39,7 +39,8 @@ final class DedicatedWorker implements AutoCloseable {
             throws InterruptedException {
         final Settings merged = stack.settings().with(settings).with(Map.of("MODEL_PARTITIONS", "1"));
         final String model = spec.name();
-        final WorkerService worker = WorkerService.start(merged, spec);
+        // meters in the stack's registry, as ./llmgw dev wires its workers: the gateway's /metrics shows them
+        final WorkerService worker = WorkerService.start(merged, spec, stack.stack().metrics().registry());
         assertTrue(worker.awaitRunning(Duration.ofSeconds(60)), "worker for " + model + " running");
         final OpenAIClient client = stack.client();
         await().atMost(Duration.ofSeconds(30)).until(() -> client.models().list().data().stream()

@@ -1,7 +1,9 @@
 package io.llmgw.app.e2e;
 
 import io.llmgw.app.ops.QueueDepth;
+import io.llmgw.processors.ModelSpec;
 import io.llmgw.settings.KafkaClientProps;
+import io.llmgw.simulator.LlmSimulator;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
@@ -17,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -39,6 +42,9 @@ class OpsIT {
             Pattern.MULTILINE);
     private static final Pattern FAMILY = Pattern.compile("^# TYPE (llmgw_[a-z0-9_]+) ", Pattern.MULTILINE);
 
+    private static final String FALLBACK_PRIMARY = "ops-fallback-primary";
+    private static final String FALLBACK_BACKUP = "ops-fallback-backup";
+
     private static E2eStack stack;
 
     @BeforeAll
@@ -51,7 +57,11 @@ class OpsIT {
     }
 
     private static String chat(final boolean stream, final String xSim) {
-        return "{\"model\":\"" + E2eStack.QWEN + "\",\"stream\":" + stream
+        return chat(E2eStack.QWEN, stream, xSim);
+    }
+
+    private static String chat(final String model, final boolean stream, final String xSim) {
+        return "{\"model\":\"" + model + "\",\"stream\":" + stream
                 + ",\"messages\":[{\"role\":\"user\",\"content\":\"Сколько стоит метрика?\"}]"
                 + (xSim == null ? "" : ",\"x_sim\":" + xSim) + "}";
     }
@@ -81,6 +91,7 @@ class OpsIT {
                 chat(false, "{\"fail_status\":400}")).status());
         assertEquals(404, Http.post(stack.gatewayUrl() + "/chat/completions",
                 chat(false, null).replace(E2eStack.QWEN, "no-such-model")).status());
+        lifecycleTraffic();
 
         final Set<String> documented = documentedMetrics();
         assertTrue(documented.size() > 15, "the README lists the metrics: " + documented);
@@ -109,6 +120,37 @@ class OpsIT {
                 + "\",status=\"503\"}"), "the injected 503 was counted");
         assertTrue(scrape.contains("llmgw_gateway_requests_total{endpoint=\"chat.completions\",model=\"none\","
                 + "status=\"404\"}"), "the unknown model was counted without a model of its own");
+        assertTrue(scrape.contains("llmgw_worker_cancellations_total{model=\"" + E2eStack.QWEN
+                + "\",reason=\"client_disconnected\"}"), "the worker counted the cancel by its reason");
+        assertTrue(scrape.contains("llmgw_worker_fallbacks_total{fallback=\"" + FALLBACK_BACKUP + "\",model=\""
+                + FALLBACK_PRIMARY + "\"}"), "the hand-over to the fallback model was counted");
+    }
+
+    /** An async submit, a client that goes away (a cancel at gateway and worker) and a fallback to another model. */
+    private static void lifecycleTraffic() throws Exception {
+        final Http.Reply accepted = Http.post(stack.gatewayUrl() + "/chat/completions", chat(false, null),
+                "Prefer", "respond-async");
+        assertEquals(202, accepted.status());
+        Results.awaitStatus(stack.gatewayUrl(), accepted.json().path("id").asText(), "completed");
+
+        final LlmSimulator host = stack.stack().simulator();
+        try (RawHttp gone = RawHttp.post(stack.gatewayUrl() + "/chat/completions",
+                chat(false, "{\"key\":\"ops-metrics-cancel\",\"ttft_ms\":20000}"))) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> host.requestsForKey("ops-metrics-cancel") == 1);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> host.clientCancels().stream()
+                .anyMatch(cancel -> cancel.key().equals("ops-metrics-cancel")));
+
+        final ModelSpec base = DedicatedWorker.simulated(stack, FALLBACK_PRIMARY);
+        try (DedicatedWorker primary = DedicatedWorker.start(stack, new ModelSpec(FALLBACK_PRIMARY, base.baseUrl(),
+                null, null, 8, Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(30), 2,
+                Duration.ofMillis(50), FALLBACK_BACKUP), Map.of());
+             DedicatedWorker backup = DedicatedWorker.start(stack, FALLBACK_BACKUP, Map.of())) {
+            // both tries on the primary fail: the backup answers
+            assertEquals(200, Http.post(stack.gatewayUrl() + "/chat/completions", chat(FALLBACK_PRIMARY, false,
+                    "{\"key\":\"ops-metrics-fallback\",\"fail_status\":503,\"fail_times\":2}")).status());
+            assertEquals(3, host.requestsForKey("ops-metrics-fallback"));
+        }
     }
 
     @Test
