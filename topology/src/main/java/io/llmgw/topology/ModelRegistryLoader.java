@@ -24,10 +24,12 @@ final class ModelRegistryLoader implements Processor<String, byte[], Void, Void>
     private static final Pattern LEGAL_TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
 
     private final JsonSerde<ModelRoute> routes;
+    private final RouteTopics routeTopics;
     private KeyValueStore<String, ModelRoute> registry;
 
-    ModelRegistryLoader(final JsonSerde<ModelRoute> routes) {
+    ModelRegistryLoader(final JsonSerde<ModelRoute> routes, final RouteTopics routeTopics) {
         this.routes = routes;
+        this.routeTopics = routeTopics;
     }
 
     @Override
@@ -48,6 +50,8 @@ final class ModelRegistryLoader implements Processor<String, byte[], Void, Void>
             return;
         }
         switch (routes.decode(record.value())) {
+            case Decoded.Ok<ModelRoute> ok when isRoutable(ok.value()) && !routeTopics.ensure(ok.value().topic()) ->
+                    absent(model, "its topic " + ok.value().topic() + " does not exist and cannot be created");
             case Decoded.Ok<ModelRoute> ok when isRoutable(ok.value()) -> {
                 registry.put(model, ok.value());
                 LOG.info("model {} routes to {}", model, ok.value().topic());

@@ -9,7 +9,6 @@ import io.llmgw.schemas.RequestEnvelope;
 import io.llmgw.schemas.RequestLog;
 import io.llmgw.schemas.ResponseEvent;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -17,7 +16,6 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
@@ -83,21 +81,12 @@ public final class RequestRouter implements Processor<String, byte[], String, Ro
     private void deadLetter(final Record<String, byte[]> record, final String reason) {
         RequestLog.with(record.key(), () ->
                 LOG.warn("request record {} sent to the dead-letter topic: {}", record.key(), reason));
-        // A copy: a processor must not change the headers of the record it was given.
-        final Headers headers = new RecordHeaders(record.headers().toArray());
-        header(headers, DeadLetterHeaders.REASON, reason);
-        header(headers, DeadLetterHeaders.STAGE, STAGE);
-        context.recordMetadata().ifPresent(source -> {
-            header(headers, DeadLetterHeaders.SOURCE_TOPIC, source.topic());
-            header(headers, DeadLetterHeaders.SOURCE_PARTITION, Integer.toString(source.partition()));
-            header(headers, DeadLetterHeaders.SOURCE_OFFSET, Long.toString(source.offset()));
-        });
+        // a copy: a processor must not change the headers of the record it was given
+        final var source = context.recordMetadata();
+        final Headers headers = DeadLetterHeaders.of(record.headers(), reason, STAGE,
+                source.map(m -> m.topic()).orElse(null), source.map(m -> m.partition()).orElse(-1),
+                source.map(m -> m.offset()).orElse(-1L));
         context.forward(record.withValue(new RoutingDecision.DeadLetter(record.value()))
                 .withHeaders(headers));
-    }
-
-    private static void header(final Headers headers, final String name, final String value) {
-        headers.remove(name);
-        headers.add(name, value.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -28,10 +28,12 @@ public final class RouterService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RouterService.class);
 
     private final KafkaStreams streams;
+    private final AdminRouteTopics routeTopics;
     private final Object stateChanged = new Object();
 
-    private RouterService(final KafkaStreams streams) {
+    private RouterService(final KafkaStreams streams, final AdminRouteTopics routeTopics) {
         this.streams = streams;
+        this.routeTopics = routeTopics;
     }
 
     /** Creates missing core topics and starts the router; returns without waiting for it to be RUNNING. */
@@ -41,7 +43,10 @@ public final class RouterService implements AutoCloseable {
         TopicAdmin.ensure(KafkaClientProps.common(settings), layout, TopicAdmin.coreTopics(topics, layout), TOPIC_TIMEOUT);
 
         final Properties props = streamsProperties(settings);
-        final RouterService service = new RouterService(new KafkaStreams(RouterTopology.topology(topics), props));
+        final AdminRouteTopics routeTopics = new AdminRouteTopics(
+                org.apache.kafka.clients.admin.Admin.create(KafkaClientProps.common(settings)), layout, TOPIC_TIMEOUT);
+        final RouterService service = new RouterService(
+                new KafkaStreams(RouterTopology.topology(topics, routeTopics), props), routeTopics);
         service.streams.setStateListener((next, previous) -> {
             LOG.info("router {} -> {}", previous, next);
             synchronized (service.stateChanged) {
@@ -127,6 +132,7 @@ public final class RouterService implements AutoCloseable {
         // them unprocessed until the session times out (45 s by default) when this instance restarts or scales down.
         final boolean stopped = streams.close(CloseOptions.timeout(timeout)
                 .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+        routeTopics.close();
         if (!stopped) {
             LOG.warn("router did not stop within {}", timeout);
         }

@@ -37,13 +37,18 @@ public final class RouterTopology {
     private RouterTopology() {
     }
 
-    /** Adds the router to {@code builder}; the launcher and the tests build the same topology through this. */
+    /** Adds the router to {@code builder}, trusting that every route's topic exists (topology tests). */
     public static void build(final StreamsBuilder builder, final Topics topics) {
+        build(builder, topics, RouteTopics.assumeExisting());
+    }
+
+    /** Adds the router to {@code builder}; the launcher and the tests build the same topology through this. */
+    public static void build(final StreamsBuilder builder, final Topics topics, final RouteTopics routeTopics) {
         // Registry values are read as bytes and decoded by the loader, so an unreadable route cannot stop the global
         // thread; the loader also runs when the store is rebuilt at start-up.
         builder.addGlobalStore(registryStore(topics), topics.models().name(),
                 Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("model-registry-source"),
-                () -> new ModelRegistryLoader(topics.models().valueSerde()));
+                () -> new ModelRegistryLoader(topics.models().valueSerde(), routeTopics));
 
         // Requests are read as bytes too: decoding happens in the router, which dead-letters what it cannot read.
         final KStream<String, RoutingDecision> decisions = builder
@@ -75,8 +80,12 @@ public final class RouterTopology {
 
     /** The router as a {@link Topology}, for callers that need no other processors in the same application. */
     public static Topology topology(final Topics topics) {
+        return topology(topics, RouteTopics.assumeExisting());
+    }
+
+    public static Topology topology(final Topics topics, final RouteTopics routeTopics) {
         final StreamsBuilder builder = new StreamsBuilder();
-        build(builder, topics);
+        build(builder, topics, routeTopics);
         return builder.build();
     }
 

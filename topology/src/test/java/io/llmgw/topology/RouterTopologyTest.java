@@ -46,6 +46,8 @@ class RouterTopologyTest {
     private static final String QWEN = "Qwen/Qwen2.5-72B-Instruct-AWQ";
 
     private final Topics topics = new Topics(Topics.DEFAULT_PREFIX);
+    /** Topics the fake admin "cannot create": routes to them must make their model absent. */
+    private final java.util.Set<String> uncreatableTopics = new java.util.HashSet<>();
     private TopologyTestDriver driver;
     private TestInputTopic<String, byte[]> requests;
     private TestInputTopic<String, byte[]> models;
@@ -60,7 +62,8 @@ class RouterTopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
-        driver = new TopologyTestDriver(RouterTopology.topology(topics), props, START);
+        driver = new TopologyTestDriver(RouterTopology.topology(topics, topic -> !uncreatableTopics.contains(topic)),
+                props, START);
         requests = driver.createInputTopic(topics.requests().name(), new StringSerializer(), new ByteArraySerializer());
         models = driver.createInputTopic(topics.models().name(), new StringSerializer(), new ByteArraySerializer());
         events = driver.createOutputTopic(topics.events().name(), new StringDeserializer(),
@@ -197,6 +200,20 @@ class RouterTopologyTest {
         assertError(answer, 404, "invalid_request_error", "model");
         assertEquals("model_not_found", answer.data().get("error").get("code").asText());
         assertTrue(events.isEmpty());
+    }
+
+    @Test
+    void shouldAnswer404InsteadOfStallingWhenARoutesTopicCannotBeCreated() {
+        uncreatableTopics.add(topics.modelRequestsName(QWEN));
+        announce(GPT);
+        announce(QWEN);
+
+        requests.pipeInput("req_1", encode(chat("req_1", QWEN, START.plusSeconds(60))));
+        requests.pipeInput("req_2", encode(chat("req_2", GPT, START.plusSeconds(60))));
+
+        assertError(events.readValue(), 404, "invalid_request_error", "model");
+        assertTrue(modelTopic(QWEN).isEmpty());
+        assertEquals("req_2", modelTopic(GPT).readRecord().key());
     }
 
     @Test
