@@ -3,6 +3,7 @@ package io.llmgw.processors;
 import io.llmgw.schemas.ModelRoute;
 import io.llmgw.schemas.Topic;
 import io.llmgw.schemas.Topics;
+import io.llmgw.topology.StreamsRunState;
 import io.llmgw.settings.KafkaClientProps;
 import io.llmgw.settings.Settings;
 import io.llmgw.settings.TopicAdmin;
@@ -59,13 +60,14 @@ public final class WorkerService implements AutoCloseable {
     private final WorkerMetrics metrics;
     private final Path stateDir;
     private final boolean ephemeralState;
-    private final Object stateChanged = new Object();
+    private final StreamsRunState runState;
 
     private WorkerService(final ModelSpec model, final KafkaStreams streams, final OkHttpUpstreamClient client,
                           final CancelListener cancelListener, final WorkerOptions options, final Path stateDir,
                           final boolean ephemeralState) {
         this.model = model;
         this.streams = streams;
+        this.runState = StreamsRunState.watch(streams, "worker " + model.name(), LOG);
         this.client = client;
         this.cancelListener = cancelListener;
         this.cancels = options.cancels();
@@ -127,12 +129,6 @@ public final class WorkerService implements AutoCloseable {
     }
 
     private void run(final Properties props) {
-        streams.setStateListener((next, previous) -> {
-            LOG.info("worker {} {} -> {}", model.name(), previous, next);
-            synchronized (stateChanged) {
-                stateChanged.notifyAll();
-            }
-        });
         // A new thread restores the in-flight store from its changelog and resumes what the dead one held.
         streams.setUncaughtExceptionHandler(exception -> {
             LOG.error("worker {} stream thread failed; replacing it", model.name(), exception);
@@ -212,23 +208,7 @@ public final class WorkerService implements AutoCloseable {
      * fails while waiting.
      */
     public boolean awaitRunning(final Duration timeout) throws InterruptedException {
-        final long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (stateChanged) {
-            while (true) {
-                final KafkaStreams.State state = streams.state();
-                if (state == KafkaStreams.State.RUNNING) {
-                    return true;
-                }
-                if (state.hasStartedOrFinishedShuttingDown()) {
-                    return false;
-                }
-                final long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                if (remainingMs <= 0) {
-                    return false;
-                }
-                stateChanged.wait(remainingMs);
-            }
-        }
+        return runState.awaitRunning(timeout);
     }
 
     /**

@@ -29,11 +29,12 @@ public final class RouterService implements AutoCloseable {
 
     private final KafkaStreams streams;
     private final AdminRouteTopics routeTopics;
-    private final Object stateChanged = new Object();
+    private final StreamsRunState runState;
 
     private RouterService(final KafkaStreams streams, final AdminRouteTopics routeTopics) {
         this.streams = streams;
         this.routeTopics = routeTopics;
+        this.runState = StreamsRunState.watch(streams, "router", LOG);
     }
 
     /** Creates missing core topics and starts the router; returns without waiting for it to be RUNNING. */
@@ -47,12 +48,6 @@ public final class RouterService implements AutoCloseable {
                 org.apache.kafka.clients.admin.Admin.create(KafkaClientProps.common(settings)), layout, TOPIC_TIMEOUT);
         final RouterService service = new RouterService(
                 new KafkaStreams(RouterTopology.topology(topics, routeTopics), props), routeTopics);
-        service.streams.setStateListener((next, previous) -> {
-            LOG.info("router {} -> {}", previous, next);
-            synchronized (service.stateChanged) {
-                service.stateChanged.notifyAll();
-            }
-        });
         // The router keeps no state of its own beyond the registry, so a fresh thread can pick up where one died.
         service.streams.setUncaughtExceptionHandler(exception -> {
             LOG.error("router stream thread failed; replacing it", exception);
@@ -107,23 +102,7 @@ public final class RouterService implements AutoCloseable {
      * fails while waiting (it will not become RUNNING then).
      */
     public boolean awaitRunning(final Duration timeout) throws InterruptedException {
-        final long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (stateChanged) {
-            while (true) {
-                final KafkaStreams.State state = streams.state();
-                if (state == KafkaStreams.State.RUNNING) {
-                    return true;
-                }
-                if (state.hasStartedOrFinishedShuttingDown()) {
-                    return false;
-                }
-                final long remainingMs = Duration.ofNanos(deadline - System.nanoTime()).toMillis();
-                if (remainingMs <= 0) {
-                    return false;
-                }
-                stateChanged.wait(remainingMs);
-            }
-        }
+        return runState.awaitRunning(timeout);
     }
 
     /** Stops the router, waiting up to {@code timeout}; true when it stopped in time. */
