@@ -14,7 +14,7 @@ import java.util.Map;
  * skipped cleanly where no Docker engine runs (as on our CI machines, where the embedded KRaft broker covers it).
  */
 @Testcontainers(disabledWithoutDocker = true)
-class TestcontainersKafkaIT {
+class KafkaContainerIT {
 
     @Container
     private static final KafkaContainer KAFKA = new KafkaContainer("apache/kafka:4.1.0");
