@@ -1,0 +1,100 @@
+package io.llmgw.app.bench;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.llmgw.simulator.InjectedFaults;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gateway's memory with N requests waiting: heap after a full GC and RSS of the gateway process, idle and again
+ * while N non-streaming requests wait for a simulator that takes its time ({@code x_sim.ttft_ms}). The difference
+ * divided by N is what one waiting request costs the gateway (its HTTP exchange, virtual thread, pending reply).
+ */
+final class WaitingMemory {
+
+    private static final double SEND_RATE = 1000;
+    /** Holding time beyond the sending: time enough to see all of them pending and to collect the heap. */
+    private static final Duration HOLD_MARGIN = Duration.ofSeconds(8);
+    private static final String PENDING_METRIC = "llmgw_gateway_pending_requests";
+
+    /**
+     * What the case measured.
+     *
+     * @param waiting            requests sent
+     * @param pendingAtMeasure   requests the gateway counted as waiting when the loaded heap was read
+     * @param idle               heap and RSS before
+     * @param loaded             heap and RSS with the requests waiting
+     * @param heapBytesPerWaitingRequest heap difference per waiting request
+     * @param rssBytesPerWaitingRequest  RSS difference per waiting request
+     * @param requests           how the held requests ended (all should succeed once released)
+     */
+    record Result(int waiting, long pendingAtMeasure, NodeProcess.Heap idle, NodeProcess.Heap loaded,
+                  double heapBytesPerWaitingRequest, double rssBytesPerWaitingRequest, OpenLoop.Result requests) {
+    }
+
+    private WaitingMemory() {
+    }
+
+    static Result run(final ChatTarget gateway, final NodeProcess node, final int waiting)
+            throws InterruptedException {
+        final NodeProcess.Heap idle = node.heapAfterGc();
+        final Duration sending = Duration.ofMillis(Math.round(waiting / SEND_RATE * 1000) + 1);
+        final Duration hold = sending.plus(HOLD_MARGIN);
+        final ObjectNode body = ChatTarget.chatBody(gateway.model(), ChatTarget.PROMPT, ChatTarget.MAX_TOKENS);
+        body.putObject(InjectedFaults.FIELD).put("ttft_ms", hold.toMillis());
+        final HttpRequest request = gateway.post(body);
+        final OpenLoop.Plan plan = new OpenLoop.Plan(SEND_RATE, Duration.ZERO, sending, hold.plusSeconds(30),
+                waiting + 1);
+        final CompletableFuture<OpenLoop.Result> requests = new CompletableFuture<>();
+        Thread.ofVirtual().name("bench-waiting").start(() -> {
+            try {
+                requests.complete(OpenLoop.run(plan, () -> gateway.complete(request)));
+            } catch (final InterruptedException | RuntimeException e) {
+                requests.completeExceptionally(e);
+            }
+        });
+
+        final long giveUp = System.nanoTime() + sending.plus(HOLD_MARGIN.dividedBy(2)).toNanos();
+        long pending = 0;
+        while (System.nanoTime() < giveUp && (pending = pending(gateway)) < waiting) {
+            // polling: the gauge is the only view of the other process's count
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
+        final NodeProcess.Heap loaded = node.heapAfterGc();
+        final long pendingAtMeasure = pending(gateway);
+        final OpenLoop.Result ended;
+        try {
+            ended = requests.get();
+        } catch (final ExecutionException e) {
+            throw new IllegalStateException("the waiting requests failed to run: " + e.getCause(), e.getCause());
+        }
+        final double divisor = Math.max(1, pendingAtMeasure);
+        return new Result(waiting, pendingAtMeasure, idle, loaded, (loaded.used() - idle.used()) / divisor,
+                idle.rss() < 0 ? Double.NaN : (loaded.rss() - idle.rss()) / divisor, ended);
+    }
+
+    /** The gateway's pending-requests gauge from {@code /metrics}; -1 when it cannot be read. */
+    static long pending(final ChatTarget gateway) throws InterruptedException {
+        final URI metrics = URI.create(gateway.baseUrl().toString().replaceFirst("/v1$", "") + "/metrics");
+        try {
+            final HttpResponse<String> response = gateway.client().send(
+                    HttpRequest.newBuilder(metrics).timeout(Duration.ofSeconds(10)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            for (final String line : response.body().split("\n")) {
+                if (line.startsWith(PENDING_METRIC + " ") || line.startsWith(PENDING_METRIC + "{")) {
+                    return Math.round(Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)));
+                }
+            }
+        } catch (final IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+}
