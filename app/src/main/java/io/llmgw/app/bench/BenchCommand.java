@@ -37,6 +37,8 @@ public final class BenchCommand {
     private static final double MAX_SEARCH_START = 500;
     private static final double MAX_SEARCH_LIMIT = 32_000;
     private static final double MAX_ERROR_RATIO = 0.001;
+    /** The search runs more steps than the fixed rates: shorter ones keep the full run within minutes. */
+    private static final Duration MAX_SEARCH_STEP = Duration.ofSeconds(10);
     /** A sustained rate must be served, not merely survived: at least this share of it must complete in time. */
     private static final double MIN_ACHIEVED_SHARE = 0.95;
 
@@ -118,7 +120,8 @@ public final class BenchCommand {
     /** JIT compilation and connection pools warm up on every path before anything is measured. */
     private void warmUp(final Map<String, Supplier<CompletableFuture<Outcome>>> paths) throws InterruptedException {
         final Duration warmup = options.warmup().multipliedBy(2);
-        progress("warming up every path at %.0f requests/s for %d s each", WARMUP_RATE, warmup.toSeconds());
+        progress("warming up every path at %.0f requests/s for %.1f s each", WARMUP_RATE,
+                warmup.toMillis() / 1000.0);
         for (final Supplier<CompletableFuture<Outcome>> path : paths.values()) {
             OpenLoop.run(new OpenLoop.Plan(WARMUP_RATE, Duration.ZERO, warmup, REQUEST_TIMEOUT, 1000), path);
         }
@@ -148,7 +151,7 @@ public final class BenchCommand {
                 options.quick() ? 1 : 3, this::sustained, rate -> {
                     steps.quiet();
                     final BenchReport.PathStep step = steps.run(BenchReport.GATEWAY, gateway, rate, options.warmup(),
-                            options.duration());
+                            min(options.duration(), MAX_SEARCH_STEP));
                     trials.add(step);
                     return step.load();
                 });
@@ -224,6 +227,10 @@ public final class BenchCommand {
         map.put("profile", options.profile());
         map.put("nodeHeap", settings.get(BenchStack.NODE_HEAP, BenchStack.DEFAULT_NODE_HEAP));
         return map;
+    }
+
+    private static Duration min(final Duration a, final Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     private void progress(final String format, final Object... args) {

@@ -45,13 +45,13 @@ record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Duration
             options:
               --quick                  a run under a minute: fewer, shorter steps and smaller cases
               --rates R1,R2,...        fixed rates in requests/s           (50,200,500,1000; quick 200,1000)
-              --warmup S               seconds sent before each step       (3; quick 1)
+              --warmup S               seconds sent before each step       (3; quick 0.75)
               --duration S             measured seconds per step           (15; quick 2)
-              --no-max                 skip the search for the highest sustained rate
+              --no-max, --max          skip or run the search for the highest sustained rate (quick skips it)
               --max-p99 MS             p99 bound of a sustained rate       (50)
               --streams N              concurrent streams                  (2000; quick 200)
               --tokens-per-second R    pace of each stream                 (20)
-              --stream-seconds S       length of each stream               (15; quick 4)
+              --stream-seconds S       length of each stream               (15; quick 3)
               --waiting N              requests held in the memory case    (2000; quick 300)
               --profile                record JFR in every process during an extra gateway step
               --profile-rate R         the rate of that step               (500)
@@ -89,13 +89,13 @@ record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Duration
     static BenchOptions parse(final List<String> args) throws HelpRequested {
         final boolean quick = args.contains("--quick");
         List<Double> rates = quick ? List.of(200.0, 1000.0) : List.of(50.0, 200.0, 500.0, 1000.0);
-        Duration warmup = Duration.ofSeconds(quick ? 1 : 3);
+        Duration warmup = Duration.ofMillis(quick ? 750 : 3000);
         Duration duration = Duration.ofSeconds(quick ? 2 : 15);
-        boolean findMax = true;
+        boolean findMax = !quick;
         double maxP99 = 50;
         int streams = quick ? 200 : 2000;
         double tokensPerSecond = 20;
-        Duration streamSeconds = Duration.ofSeconds(quick ? 4 : 15);
+        Duration streamSeconds = Duration.ofSeconds(quick ? 3 : 15);
         int waiting = quick ? 300 : 2000;
         boolean profile = false;
         double profileRate = 500;
@@ -108,6 +108,7 @@ record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Duration
                 }
                 case "--help", "-h" -> throw new HelpRequested();
                 case "--no-max" -> findMax = false;
+                case "--max" -> findMax = true;
                 case "--profile" -> profile = true;
                 case "--rates" -> rates = numbers(arg, value(args, ++i, arg));
                 case "--warmup" -> warmup = seconds(arg, value(args, ++i, arg));

@@ -6,15 +6,22 @@ import io.llmgw.settings.TopicAdmin;
 import io.llmgw.simulator.SimulatorConfig;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The system under test as child processes: the {@code stack} node ({@code ./llmgw dev}: broker, simulator, router,
@@ -45,7 +52,11 @@ final class BenchStack implements AutoCloseable {
         this.stackEnvironment = stackEnvironment;
     }
 
-    /** Starts both nodes (the stack first: the gateway needs its broker) and returns when both are ready. */
+    /**
+     * Starts both nodes and returns when both are ready and the gateway knows the model. They start side by side:
+     * the broker's ports are chosen here, so the gateway knows its address before the broker is up (its Kafka
+     * clients retry until it is).
+     */
     static BenchStack start(final Settings settings, final BenchOptions options, final Path outDir)
             throws IOException, InterruptedException {
         final Map<String, String> base = new HashMap<>(settings.withPrefix(""));
@@ -56,8 +67,12 @@ final class BenchStack implements AutoCloseable {
                     + " gateway of the stack, the others for the gateway under test): " + eventPartitions);
         }
         final String heap = settings.get(NODE_HEAP, DEFAULT_NODE_HEAP);
+        final int[] ports = freePorts(2);
+        final String bootstrap = "127.0.0.1:" + ports[0];
 
         final Map<String, String> stackEnv = new HashMap<>(base);
+        stackEnv.put("LLMGW_BROKER_PORT", Integer.toString(ports[0]));
+        stackEnv.put("LLMGW_BROKER_CONTROLLER_PORT", Integer.toString(ports[1]));
         stackEnv.put("SIM_MODELS", MODEL);
         // no simulated thinking time unless a request asks for it (x_sim): non-streaming latency is the path's own
         stackEnv.put(SimulatorConfig.TTFT_MS_CONFIG, "0");
@@ -71,23 +86,74 @@ final class BenchStack implements AutoCloseable {
         stackEnv.put("WORKER_CONCURRENCY", Integer.toString(Math.max(4096, 2 * Math.max(options.streams(),
                 options.waiting()))));
         stackEnv.putIfAbsent("GATEWAY_REQUEST_TIMEOUT", "60");
-        final NodeProcess stack = NodeProcess.start(BenchNode.STACK, stackEnv, heap, outDir.resolve("stack.log"),
-                READY_TIMEOUT);
+
+        final Map<String, String> gatewayEnv = new HashMap<>(base);
+        gatewayEnv.put(KafkaClientProps.BOOTSTRAP_SERVERS, bootstrap);
+        gatewayEnv.put("GATEWAY_PORT", "0");
+        gatewayEnv.put("GATEWAY_HOST", "127.0.0.1");
+        gatewayEnv.put("GATEWAY_REPLY_PARTITIONS", "1-" + (eventPartitions - 1));
+        gatewayEnv.putIfAbsent("GATEWAY_REQUEST_TIMEOUT", "60");
+
+        final NodeProcess stack = NodeProcess.launch(BenchNode.STACK, stackEnv, heap, outDir.resolve("stack.log"));
+        NodeProcess gateway = null;
         try {
-            final Map<String, String> gatewayEnv = new HashMap<>(base);
-            gatewayEnv.put(KafkaClientProps.BOOTSTRAP_SERVERS, stack.ready("bootstrap"));
-            gatewayEnv.put("GATEWAY_PORT", "0");
-            gatewayEnv.put("GATEWAY_HOST", "127.0.0.1");
-            gatewayEnv.put("GATEWAY_REPLY_PARTITIONS", "1-" + (eventPartitions - 1));
-            gatewayEnv.putIfAbsent("GATEWAY_REQUEST_TIMEOUT", "60");
-            final NodeProcess gateway = NodeProcess.start(BenchNode.GATEWAY, gatewayEnv, heap,
-                    outDir.resolve("gateway.log"), READY_TIMEOUT);
-            stackEnv.put(KafkaClientProps.BOOTSTRAP_SERVERS, stack.ready("bootstrap"));
-            return new BenchStack(stack, gateway, stackEnv);
+            gateway = NodeProcess.launch(BenchNode.GATEWAY, gatewayEnv, heap, outDir.resolve("gateway.log"));
+            stack.awaitReady(READY_TIMEOUT);
+            if (!stack.ready("bootstrap").equals(bootstrap)) {
+                throw new IllegalStateException("the stack's broker listens on " + stack.ready("bootstrap")
+                        + ", not on the chosen " + bootstrap + " (was the port taken meanwhile?)");
+            }
+            gateway.awaitReady(READY_TIMEOUT);
+            stackEnv.put(KafkaClientProps.BOOTSTRAP_SERVERS, bootstrap);
+            final BenchStack started = new BenchStack(stack, gateway, stackEnv);
+            started.awaitModelListed(READY_TIMEOUT);
+            return started;
         } catch (final IOException | InterruptedException | RuntimeException e) {
+            if (gateway != null) {
+                gateway.close();
+            }
             stack.close();
             throw e;
         }
+    }
+
+    /** The gateway may be ready a moment before the worker's announcement reaches its model directory. */
+    private void awaitModelListed(final Duration timeout) throws InterruptedException {
+        final HttpRequest models = HttpRequest.newBuilder(URI.create(gatewayUrl() + "/models"))
+                .timeout(Duration.ofSeconds(10)).GET().build();
+        final long giveUp = System.nanoTime() + timeout.toNanos();
+        try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+            while (System.nanoTime() < giveUp) {
+                try {
+                    final HttpResponse<String> response = client.send(models, HttpResponse.BodyHandlers.ofString());
+                    if (response.statusCode() == 200 && response.body().contains("\"" + MODEL + "\"")) {
+                        return;
+                    }
+                } catch (final IOException e) {
+                    // not listening yet: try again
+                }
+                // polling: the model directory of another process has no event to wait on
+                TimeUnit.MILLISECONDS.sleep(100);
+            }
+        }
+        throw new IllegalStateException("the gateway did not list the model " + MODEL + " within " + timeout);
+    }
+
+    private static int[] freePorts(final int count) throws IOException {
+        final int[] ports = new int[count];
+        final List<ServerSocket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < count; i++) {
+                final ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                sockets.add(socket);
+                ports[i] = socket.getLocalPort();
+            }
+        } finally {
+            for (final ServerSocket socket : sockets) {
+                socket.close();
+            }
+        }
+        return ports;
     }
 
     /** The gateway under test's OpenAI base URL. */

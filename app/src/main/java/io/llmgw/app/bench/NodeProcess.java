@@ -32,35 +32,35 @@ final class NodeProcess implements AutoCloseable {
     private final String role;
     private final Process process;
     private final PrintWriter commands;
+    private final Path log;
     private final BlockingQueue<String> replies = new LinkedBlockingQueue<>();
-    private final Map<String, String> ready;
+    private Map<String, String> ready = Map.of();
 
-    private NodeProcess(final String role, final Process process, final Path log, final Duration readyTimeout)
-            throws IOException, InterruptedException {
+    private NodeProcess(final String role, final Process process, final Path log) throws IOException {
         this.role = role;
         this.process = process;
+        this.log = log;
         this.commands = new PrintWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8), true);
         final Writer logWriter = Files.newBufferedWriter(log, StandardCharsets.UTF_8);
         Thread.ofPlatform().name("bench-" + role + "-output").daemon().start(() -> copyOutput(logWriter));
-        this.ready = awaitReady(readyTimeout, log);
     }
 
     /**
-     * Starts {@code BenchNode <role>} with exactly {@code environment} and waits for its READY line.
+     * Starts {@code BenchNode <role>} with exactly {@code environment}; returns at once (see {@link #awaitReady}).
      *
      * @param heap the child's {@code -Xmx}
      * @param log  where its output goes
      */
-    static NodeProcess start(final String role, final Map<String, String> environment, final String heap,
-                             final Path log, final Duration readyTimeout) throws IOException, InterruptedException {
+    static NodeProcess launch(final String role, final Map<String, String> environment, final String heap,
+                              final Path log) throws IOException {
         final ProcessBuilder builder = new ProcessBuilder(command(role, heap)).redirectErrorStream(true);
         builder.environment().clear();
         builder.environment().putAll(environment);
         builder.directory(log.getParent().toFile());
         final Process process = builder.start();
         try {
-            return new NodeProcess(role, process, log, readyTimeout);
-        } catch (final IOException | InterruptedException | RuntimeException e) {
+            return new NodeProcess(role, process, log);
+        } catch (final IOException | RuntimeException e) {
             process.destroyForcibly();
             throw e;
         }
@@ -142,12 +142,14 @@ final class NodeProcess implements AutoCloseable {
         }
     }
 
-    private Map<String, String> awaitReady(final Duration timeout, final Path log) throws InterruptedException {
+    /** Waits for the node's READY line; throws with the node's log file named when it fails or exits first. */
+    void awaitReady(final Duration timeout) throws InterruptedException {
         final long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             final String line = replies.poll(200, TimeUnit.MILLISECONDS);
             if (line != null && line.startsWith("READY")) {
-                return pairs(line);
+                ready = pairs(line);
+                return;
             }
             if (line != null && line.startsWith("FAILED")) {
                 throw new IllegalStateException("the " + role + " node failed to start: " + line.substring(6).strip()

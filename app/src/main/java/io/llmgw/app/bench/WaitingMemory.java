@@ -21,7 +21,7 @@ final class WaitingMemory {
 
     private static final double SEND_RATE = 1000;
     /** Holding time beyond the sending: time enough to see all of them pending and to collect the heap. */
-    private static final Duration HOLD_MARGIN = Duration.ofSeconds(8);
+    private static final Duration HOLD_MARGIN = Duration.ofSeconds(4);
     private static final String PENDING_METRIC = "llmgw_gateway_pending_requests";
 
     /**
@@ -45,7 +45,8 @@ final class WaitingMemory {
     static Result run(final ChatTarget gateway, final NodeProcess node, final int waiting)
             throws InterruptedException {
         final NodeProcess.Heap idle = node.heapAfterGc();
-        final Duration sending = Duration.ofMillis(Math.round(waiting / SEND_RATE * 1000) + 1);
+        // exactly `waiting` requests are due within this window at SEND_RATE
+        final Duration sending = Duration.ofNanos(waiting * Math.round(1e9 / SEND_RATE));
         final Duration hold = sending.plus(HOLD_MARGIN);
         final ObjectNode body = ChatTarget.chatBody(gateway.model(), ChatTarget.PROMPT, ChatTarget.MAX_TOKENS);
         body.putObject(InjectedFaults.FIELD).put("ttft_ms", hold.toMillis());

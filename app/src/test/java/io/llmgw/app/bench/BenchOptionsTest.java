@@ -34,6 +34,7 @@ class BenchOptionsTest {
         assertTrue(options.streams() < 2000);
         assertTrue(options.duration().compareTo(Duration.ofSeconds(15)) < 0);
         assertEquals(options.streamSeconds().toSeconds() * 20, options.tokensPerStream());
+        assertFalse(options.findMax());
     }
 
     @Test
