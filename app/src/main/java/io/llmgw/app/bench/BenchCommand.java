@@ -32,7 +32,10 @@ public final class BenchCommand {
 
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration QUIET_TIMEOUT = Duration.ofSeconds(60);
-    private static final double WARMUP_RATE = 200;
+    private static final double WARMUP_RATE = 500;
+    private static final double QUICK_WARMUP_RATE = 200;
+    private static final Duration PATH_WARMUP = Duration.ofSeconds(10);
+    private static final Duration GATEWAY_WARMUP = Duration.ofSeconds(20);
     private static final double HOP_TRACE_RATE = 200;
     private static final double MAX_SEARCH_START = 500;
     private static final double MAX_SEARCH_LIMIT = 32_000;
@@ -99,12 +102,14 @@ public final class BenchCommand {
             final BenchReport.MaxRate maxRate = options.findMax() ? findMax(steps, paths.get(BenchReport.GATEWAY))
                     : null;
             final List<BenchReport.StreamCase> streaming = new ArrayList<>();
-            for (final ChatTarget target : List.of(direct, gateway)) {
-                streaming.add(streams(stack, target, steps));
+            for (final int count : options.streams()) {
+                for (final ChatTarget target : List.of(direct, gateway)) {
+                    streaming.add(streams(stack, target, count, steps));
+                }
             }
             steps.quiet();
             progress("memory: %d requests waiting in the gateway", options.waiting());
-            final WaitingMemory.Result memory = WaitingMemory.run(gateway, stack.gateway(), options.waiting());
+            final WaitingMemory.Result memory = WaitingMemory.run(gateway, stack.gateway(), options.waiting(), out);
             final BenchReport.ProfileSummary profile = options.profile()
                     ? profile(stack, steps, paths.get(BenchReport.GATEWAY)) : null;
 
@@ -117,13 +122,18 @@ public final class BenchCommand {
         }
     }
 
-    /** JIT compilation and connection pools warm up on every path before anything is measured. */
+    /**
+     * JIT compilation and connection pools warm up on every path before anything is measured. C2 compiles a method
+     * after about ten thousand calls, so a full run sends that many through the gateway first; a quick run only
+     * opens the connections.
+     */
     private void warmUp(final Map<String, Supplier<CompletableFuture<Outcome>>> paths) throws InterruptedException {
-        final Duration warmup = options.warmup().multipliedBy(2);
-        progress("warming up every path at %.0f requests/s for %.1f s each", WARMUP_RATE,
-                warmup.toMillis() / 1000.0);
-        for (final Supplier<CompletableFuture<Outcome>> path : paths.values()) {
-            OpenLoop.run(new OpenLoop.Plan(WARMUP_RATE, Duration.ZERO, warmup, REQUEST_TIMEOUT, 1000), path);
+        final double rate = options.quick() ? QUICK_WARMUP_RATE : WARMUP_RATE;
+        for (final var path : paths.entrySet()) {
+            final Duration warmup = options.quick() ? options.warmup().multipliedBy(2)
+                    : path.getKey().equals(BenchReport.GATEWAY) ? GATEWAY_WARMUP : PATH_WARMUP;
+            progress("warming up %s at %.0f requests/s for %.1f s", path.getKey(), rate, warmup.toMillis() / 1000.0);
+            OpenLoop.run(new OpenLoop.Plan(rate, Duration.ZERO, warmup, REQUEST_TIMEOUT, 1000), path.getValue());
         }
     }
 
@@ -165,12 +175,12 @@ public final class BenchCommand {
                 && result.achievedRate() >= MIN_ACHIEVED_SHARE * result.targetRate();
     }
 
-    private BenchReport.StreamCase streams(final BenchStack stack, final ChatTarget target, final Steps steps)
-            throws InterruptedException {
+    private BenchReport.StreamCase streams(final BenchStack stack, final ChatTarget target, final int count,
+                                           final Steps steps) throws InterruptedException {
         steps.quiet();
-        final StreamLoad.Plan plan = new StreamLoad.Plan(options.streams(), options.tokensPerSecond(),
-                options.tokensPerStream(), Duration.ofMillis(Math.min(5000, Math.max(1000, options.streams()))),
-                REQUEST_TIMEOUT);
+        // connections open at about 1,000 a second (at least over a second): a connect storm is another benchmark
+        final StreamLoad.Plan plan = new StreamLoad.Plan(count, options.tokensPerSecond(), options.tokensPerStream(),
+                Duration.ofMillis(Math.min(5000, Math.max(1000, count))), REQUEST_TIMEOUT);
         progress("streaming on %s: %d streams, %.0f tokens/s, %d tokens each", target.name(), plan.streams(),
                 plan.tokensPerSecond(), plan.tokens());
         final CpuMeter cpu = CpuMeter.start(stack.pids());
@@ -221,6 +231,7 @@ public final class BenchCommand {
         map.put("findMax", options.findMax());
         map.put("maxP99Ms", options.maxP99Ms());
         map.put("streams", options.streams());
+        map.put("streamSeconds", options.streamSeconds().toMillis() / 1000.0);
         map.put("tokensPerSecond", options.tokensPerSecond());
         map.put("tokensPerStream", options.tokensPerStream());
         map.put("waiting", options.waiting());

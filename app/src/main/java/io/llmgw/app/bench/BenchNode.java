@@ -17,6 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import javax.management.JMException;
+import javax.management.ObjectName;
 
 /**
  * The main class of the benchmark's child JVMs, so that the parts under test run in processes of their own, as in
@@ -28,7 +30,7 @@ import java.util.List;
  * </ul>
  * It reports on stdout with lines starting {@value #PREFIX} ({@code READY key=value ...}, {@code FAILED reason}) and
  * takes commands on stdin, one per line: {@code heap} (a full GC, then heap used, committed and RSS in bytes),
- * {@code jfr-start <file>}, {@code jfr-stop}. It stops when stdin ends, so it never outlives the benchmark.
+ * {@code histogram <file>} (live objects by class), {@code jfr-start <file>}, {@code jfr-stop}. It stops when stdin ends, so it never outlives the benchmark.
  */
 public final class BenchNode {
 
@@ -105,11 +107,21 @@ public final class BenchNode {
                 case "heap" -> heap();
                 case "jfr-start" -> startRecording(Path.of(words.get(1)));
                 case "jfr-stop" -> stopRecording();
+                case "histogram" -> histogram(Path.of(words.get(1)));
                 default -> "ERROR unknown command: " + command;
             };
-        } catch (final IOException | RuntimeException e) {
+        } catch (final IOException | JMException | RuntimeException e) {
             return "ERROR " + e;
         }
+    }
+
+    /** The live objects by class (after a full GC), as {@code jcmd GC.class_histogram} prints them, into a file. */
+    private static String histogram(final Path file) throws IOException, JMException {
+        final Object text = ManagementFactory.getPlatformMBeanServer().invoke(
+                new ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+                new Object[] {new String[0]}, new String[] {String[].class.getName()});
+        Files.writeString(file, String.valueOf(text));
+        return "OK";
     }
 
     /** Heap after a full collection: what the live objects take, not what garbage happens to sit there. */

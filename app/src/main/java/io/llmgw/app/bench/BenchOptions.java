@@ -16,7 +16,7 @@ import java.util.Optional;
  * @param duration        the measured window of each step
  * @param findMax         whether to search the highest rate the gateway sustains
  * @param maxP99Ms        the p99 a sustained rate must stay under
- * @param streams         concurrent streams of the streaming case
+ * @param streams         concurrent streams of each streaming case, one case per count
  * @param tokensPerSecond pace of each stream
  * @param streamSeconds   how long each stream lasts
  * @param waiting         requests held waiting in the gateway for the memory case
@@ -25,7 +25,7 @@ import java.util.Optional;
  * @param out             the results directory (JSON, node logs, recordings)
  */
 record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Duration duration, boolean findMax,
-                    double maxP99Ms, int streams, double tokensPerSecond, Duration streamSeconds, int waiting,
+                    double maxP99Ms, List<Integer> streams, double tokensPerSecond, Duration streamSeconds, int waiting,
                     boolean profile, double profileRate, Optional<Path> out) {
 
     static final String USAGE = """
@@ -49,9 +49,9 @@ record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Duration
               --duration S             measured seconds per step           (15; quick 2)
               --no-max, --max          skip or run the search for the highest sustained rate (quick skips it)
               --max-p99 MS             p99 bound of a sustained rate       (50)
-              --streams N              concurrent streams                  (2000; quick 200)
+              --streams N1,N2,...      concurrent streams, a case per count (200,1000,2000; quick 200)
               --tokens-per-second R    pace of each stream                 (20)
-              --stream-seconds S       length of each stream               (15; quick 3)
+              --stream-seconds S       length of each stream               (10; quick 3)
               --waiting N              requests held in the memory case    (2000; quick 300)
               --profile                record JFR in every process during an extra gateway step
               --profile-rate R         the rate of that step               (500)
@@ -78,7 +78,8 @@ record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Duration
         require(!duration.isNegative() && !duration.isZero(), "--duration must be positive");
         require(!warmup.isNegative(), "--warmup must not be negative");
         require(maxP99Ms > 0, "--max-p99 must be positive");
-        require(streams >= 1, "--streams must be at least 1");
+        streams = List.copyOf(streams);
+        require(!streams.isEmpty() && streams.stream().allMatch(n -> n >= 1), "--streams must be at least 1");
         require(tokensPerSecond > 0, "--tokens-per-second must be positive");
         require(streamSeconds.toMillis() * tokensPerSecond / 1000 >= 3,
                 "--stream-seconds times --tokens-per-second must give at least 3 tokens");
@@ -93,9 +94,9 @@ record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Duration
         Duration duration = Duration.ofSeconds(quick ? 2 : 15);
         boolean findMax = !quick;
         double maxP99 = 50;
-        int streams = quick ? 200 : 2000;
+        List<Integer> streams = quick ? List.of(200) : List.of(200, 1000, 2000);
         double tokensPerSecond = 20;
-        Duration streamSeconds = Duration.ofSeconds(quick ? 3 : 15);
+        Duration streamSeconds = Duration.ofSeconds(quick ? 3 : 10);
         int waiting = quick ? 300 : 2000;
         boolean profile = false;
         double profileRate = 500;
@@ -114,7 +115,8 @@ record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Duration
                 case "--warmup" -> warmup = seconds(arg, value(args, ++i, arg));
                 case "--duration" -> duration = seconds(arg, value(args, ++i, arg));
                 case "--max-p99" -> maxP99 = number(arg, value(args, ++i, arg));
-                case "--streams" -> streams = (int) number(arg, value(args, ++i, arg));
+                case "--streams" -> streams = numbers(arg, value(args, ++i, arg)).stream().map(Double::intValue)
+                        .toList();
                 case "--tokens-per-second" -> tokensPerSecond = number(arg, value(args, ++i, arg));
                 case "--stream-seconds" -> streamSeconds = seconds(arg, value(args, ++i, arg));
                 case "--waiting" -> waiting = (int) number(arg, value(args, ++i, arg));
@@ -125,6 +127,11 @@ record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Duration
         }
         return new BenchOptions(quick, rates, warmup, duration, findMax, maxP99, streams, tokensPerSecond,
                 streamSeconds, waiting, profile, profileRate, out);
+    }
+
+    /** The largest streaming case. */
+    int maxStreams() {
+        return streams.stream().mapToInt(Integer::intValue).max().orElse(1);
     }
 
     /** Tokens per stream: its length times its pace. */

@@ -83,7 +83,7 @@ final class BenchStack implements AutoCloseable {
         stackEnv.put("GATEWAY_HOST", "127.0.0.1");
         stackEnv.put("GATEWAY_REPLY_PARTITIONS", "0");
         // every stream and every waiting request of the cases must reach the simulator at once
-        stackEnv.put("WORKER_CONCURRENCY", Integer.toString(Math.max(4096, 2 * Math.max(options.streams(),
+        stackEnv.put("WORKER_CONCURRENCY", Integer.toString(Math.max(4096, 2 * Math.max(options.maxStreams(),
                 options.waiting()))));
         stackEnv.putIfAbsent("GATEWAY_REQUEST_TIMEOUT", "60");
 

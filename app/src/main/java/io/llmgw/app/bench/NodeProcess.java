@@ -126,6 +126,12 @@ final class NodeProcess implements AutoCloseable {
                 Long.parseLong(values.get("rss")));
     }
 
+    /** Writes the node's class histogram (live objects, after a full GC) to {@code file} and reads it back. */
+    HeapHistogram histogram(final Path file) throws InterruptedException, IOException {
+        command("histogram " + file.toAbsolutePath(), Duration.ofSeconds(60));
+        return HeapHistogram.parse(Files.readString(file));
+    }
+
     @Override
     public void close() {
         commands.close(); // end of input: the node stops its part and exits

@@ -1,5 +1,6 @@
 package io.llmgw.app.bench;
 
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -19,7 +20,8 @@ final class ResultTable {
         out.append(String.format(Locale.ROOT, "%nllmgw bench, %s on %s (%d cpus, %s, %s), load average at start %.2f%n",
                 report.startedAt(), machine.host(), machine.cpus(), machine.os(), machine.jvm(),
                 machine.loadAverage()));
-        out.append("latencies in ms, from each request's intended start (open loop); cpu in us per request\n");
+        out.append("latencies in ms, from each request's intended start (open loop); cpu in cores used by each process"
+                + " during the step (of " + machine.cpus() + ")\n");
         out.append(nonStreaming("non-streaming at fixed rates", report.fixedRates()));
         out.append(comparisons(report.comparisons()));
         if (report.hops() != null) {
@@ -81,7 +83,9 @@ final class ResultTable {
         final LatencyStats end = hops.step().load().latency();
         out.append(String.format(Locale.ROOT, "%-14s %8.2f %8.2f %8.2f %8.2f%n", "end to end", end.p50(), end.p90(),
                 end.p99(), end.max()));
-        fixed.stream().filter(step -> step.path().equals(BenchReport.FLOOR)).findFirst().ifPresent(floor ->
+        fixed.stream().filter(step -> step.path().equals(BenchReport.FLOOR))
+                .min(Comparator.comparingDouble(step -> Math.abs(step.load().targetRate() - hops.rate())))
+                .ifPresent(floor ->
                 out.append(String.format(Locale.ROOT, "%-14s %8.2f %8.2f %8.2f %8.2f   (a third of the floor's"
                                 + " round trip at %.0f/s)%n", "floor, per hop", floor.load().latency().p50() / 3,
                         floor.load().latency().p90() / 3, floor.load().latency().p99() / 3,
@@ -92,39 +96,43 @@ final class ResultTable {
     private static String streaming(final List<BenchReport.StreamCase> cases) {
         final BenchReport.StreamCase first = cases.getFirst();
         final StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
-                "%n== streaming: %d concurrent streams, %.0f tokens/s each, %d tokens (gap = time between chunks) ==%n",
-                first.streams(), first.tokensPerSecond(), first.tokensPerStream()));
-        out.append(String.format(Locale.ROOT, "%-8s %6s %6s %9s %9s %8s %8s %8s %10s %6s %5s %7s %6s   %s%n",
-                "path", "ok", "failed", "ttft p50", "ttft p99", "gap p50", "gap p99", "gap max", "added p99",
-                "lost", "dup", "reorder", "alien", "cpu gateway/stack/broker/loadgen"));
+                "%n== streaming: N concurrent streams, %.0f tokens/s each, %d tokens (gap = time between chunks,"
+                        + " nominal %.0f ms) ==%n", first.tokensPerSecond(), first.tokensPerStream(),
+                first.result().nominalGapMs()));
+        out.append(String.format(Locale.ROOT, "%-8s %7s %6s %6s %9s %9s %8s %8s %8s %10s %6s %5s %7s %6s   %s%n",
+                "path", "streams", "ok", "failed", "ttft p50", "ttft p99", "gap p50", "gap p99", "gap max",
+                "added p99", "lost", "dup", "reorder", "alien", "cpu gateway/stack/broker/loadgen"));
         for (final BenchReport.StreamCase c : cases) {
             final StreamLoad.Result r = c.result();
             final long failed = r.failures().values().stream().mapToLong(Long::longValue).sum();
             out.append(String.format(Locale.ROOT,
-                    "%-8s %6d %6d %9.2f %9.2f %8.2f %8.2f %8.2f %10.2f %6d %5d %7d %6d   %s%s%n", c.path(),
-                    r.completed(), failed, r.ttft().p50(), r.ttft().p99(), r.gap().p50(), r.gap().p99(),
-                    r.gap().max(), c.addedGapP99Ms(), r.chunks().lost(), r.chunks().duplicated(),
+                    "%-8s %7d %6d %6d %9.2f %9.2f %8.2f %8.2f %8.2f %10.2f %6d %5d %7d %6d   %s%s%n", c.path(),
+                    c.streams(), r.completed(), failed, r.ttft().p50(), r.ttft().p99(), r.gap().p50(),
+                    r.gap().p99(), r.gap().max(), c.addedGapP99Ms(), r.chunks().lost(), r.chunks().duplicated(),
                     r.chunks().reordered(), r.chunks().unexpected(), cpu(c.cpu()), errorKinds(r.failures())));
         }
         return out.toString();
     }
 
     private static String memory(final WaitingMemory.Result m) {
-        return String.format(Locale.ROOT, """
+        final StringBuilder out = new StringBuilder(String.format(Locale.ROOT, """
 
                 == gateway memory with %d requests waiting (%d counted pending when measured) ==
                 heap after GC   idle %8.1f MB   waiting %8.1f MB   per waiting request %6.1f KB
-                RSS             idle %8.1f MB   waiting %8.1f MB   per waiting request %6.1f KB
+                RSS             idle %8.1f MB   waiting %8.1f MB
                 the held requests: %d ok, %d errors%s
+                what grew, bytes per waiting request (gateway-heap-idle.txt, gateway-heap-waiting.txt):
                 """, m.waiting(), m.pendingAtMeasure(), mb(m.idle().used()), mb(m.loaded().used()),
                 m.heapBytesPerWaitingRequest() / 1024, mb(m.idle().rss()), mb(m.loaded().rss()),
-                m.rssBytesPerWaitingRequest() / 1024, m.requests().ok(), m.requests().errors(),
-                errorKinds(m.requests().errorKinds()));
+                m.requests().ok(), m.requests().errors(), errorKinds(m.requests().errorKinds())));
+        m.growthPerWaitingRequest().forEach((type, bytes) ->
+                out.append(String.format(Locale.ROOT, "  %9.0f  %s%n", bytes, type)));
+        return out.toString();
     }
 
     private static String profile(final BenchReport.ProfileSummary profile) {
         final StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
-                "%n== JFR profile of a gateway step at %.0f requests/s (share of CPU samples per process) ==%n",
+                "%n== JFR profile of a gateway step at %.0f requests/s: where each process spends its CPU ==%n",
                 profile.rate()));
         out.append(nonStreaming("the profiled step", List.of(profile.step())).stripLeading());
         out.append("CPU in percent of the whole machine (all cores), from JFR's thread CPU loads\n");
@@ -141,8 +149,8 @@ final class ResultTable {
 
     private static String cpu(final CpuMeter.Usage usage) {
         return CPU_ROLES.stream()
-                .map(role -> usage.microsPerRequest().containsKey(role)
-                        ? String.format(Locale.ROOT, "%.0f", usage.microsPerRequest().get(role)) : "-")
+                .map(role -> usage.coresUsed().containsKey(role)
+                        ? String.format(Locale.ROOT, "%.2f", usage.coresUsed().get(role)) : "-")
                 .collect(Collectors.joining("/"));
     }
 

@@ -7,7 +7,11 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -24,26 +28,37 @@ final class WaitingMemory {
     private static final Duration HOLD_MARGIN = Duration.ofSeconds(4);
     private static final String PENDING_METRIC = "llmgw_gateway_pending_requests";
 
+    /** Classes listed in the result, largest growth first. */
+    private static final int GROWTH_CLASSES = 15;
+
     /**
-     * What the case measured.
+     * What the case measured. RSS is reported as is, not per request: it moves with the heap's size, which a full
+     * GC may shrink, more than with what lives in it.
      *
-     * @param waiting            requests sent
-     * @param pendingAtMeasure   requests the gateway counted as waiting when the loaded heap was read
-     * @param idle               heap and RSS before
-     * @param loaded             heap and RSS with the requests waiting
+     * @param waiting                    requests sent
+     * @param pendingAtMeasure           requests the gateway counted as waiting when the loaded heap was read
+     * @param idle                       heap and RSS before
+     * @param loaded                     heap and RSS with the requests waiting
      * @param heapBytesPerWaitingRequest heap difference per waiting request
-     * @param rssBytesPerWaitingRequest  RSS difference per waiting request
-     * @param requests           how the held requests ended (all should succeed once released)
+     * @param growthPerWaitingRequest    the classes that grew most, bytes per waiting request
+     * @param requests                   how the held requests ended (all should succeed once released)
      */
     record Result(int waiting, long pendingAtMeasure, NodeProcess.Heap idle, NodeProcess.Heap loaded,
-                  double heapBytesPerWaitingRequest, double rssBytesPerWaitingRequest, OpenLoop.Result requests) {
+                  double heapBytesPerWaitingRequest, Map<String, Double> growthPerWaitingRequest,
+                  OpenLoop.Result requests) {
+
+        Result {
+            growthPerWaitingRequest = Collections.unmodifiableMap(new LinkedHashMap<>(growthPerWaitingRequest));
+        }
     }
 
     private WaitingMemory() {
     }
 
-    static Result run(final ChatTarget gateway, final NodeProcess node, final int waiting)
-            throws InterruptedException {
+    /** Runs the case; the class histograms of the gateway, idle and loaded, are written to {@code outDir}. */
+    static Result run(final ChatTarget gateway, final NodeProcess node, final int waiting, final Path outDir)
+            throws InterruptedException, IOException {
+        final HeapHistogram idleClasses = node.histogram(outDir.resolve("gateway-heap-idle.txt"));
         final NodeProcess.Heap idle = node.heapAfterGc();
         // exactly `waiting` requests are due within this window at SEND_RATE
         final Duration sending = Duration.ofNanos(waiting * Math.round(1e9 / SEND_RATE));
@@ -70,6 +85,7 @@ final class WaitingMemory {
         }
         final NodeProcess.Heap loaded = node.heapAfterGc();
         final long pendingAtMeasure = pending(gateway);
+        final HeapHistogram loadedClasses = node.histogram(outDir.resolve("gateway-heap-waiting.txt"));
         final OpenLoop.Result ended;
         try {
             ended = requests.get();
@@ -78,7 +94,7 @@ final class WaitingMemory {
         }
         final double divisor = Math.max(1, pendingAtMeasure);
         return new Result(waiting, pendingAtMeasure, idle, loaded, (loaded.used() - idle.used()) / divisor,
-                idle.rss() < 0 ? Double.NaN : (loaded.rss() - idle.rss()) / divisor, ended);
+                loadedClasses.growthSince(idleClasses, divisor, GROWTH_CLASSES), ended);
     }
 
     /** The gateway's pending-requests gauge from {@code /metrics}; -1 when it cannot be read. */
