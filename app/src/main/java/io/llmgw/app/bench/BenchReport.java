@@ -20,14 +20,14 @@ import java.util.Map;
  * @param maxRate     the search for the highest sustained rate; null when skipped
  * @param streaming   the streaming case per path
  * @param memory      the gateway with requests waiting
- * @param profile     the recordings and their summary; null without {@code --profile}
+ * @param profiles    the recordings and their summaries; empty without {@code --profile}
  *
  * <p>Absent parts are nulls rather than {@code Optional}s: the project's JSON mapper omits nulls and has no module
  * for {@code Optional}.
  */
 record BenchReport(String startedAt, Machine machine, Map<String, Object> options, List<PathStep> fixedRates,
                    List<Comparison> comparisons, HopBreakdown hops, MaxRate maxRate, List<StreamCase> streaming,
-                   WaitingMemory.Result memory, ProfileSummary profile) {
+                   WaitingMemory.Result memory, List<ProfileSummary> profiles) {
 
     static final String DIRECT = "direct";
     static final String FLOOR = "floor";
@@ -141,14 +141,14 @@ record BenchReport(String startedAt, Machine machine, Map<String, Object> option
     }
 
     /**
-     * The JFR recordings of one gateway step, and where their CPU samples fell.
+     * The JFR recordings of one measured case, and where each process spent its CPU.
      *
-     * @param rate       the step's rate
-     * @param step       the step itself
+     * @param name       what was measured while recording
+     * @param step       the step, for a non-streaming case; null for a streaming one (it is in {@code streaming})
      * @param recordings files by process
-     * @param hotspots   per process: sample share by part of the path, and the hottest methods
+     * @param hotspots   per process: CPU by part of the path, and the hottest methods
      */
-    record ProfileSummary(double rate, PathStep step, Map<String, String> recordings,
+    record ProfileSummary(String name, PathStep step, Map<String, String> recordings,
                           Map<String, JfrHotspots.Summary> hotspots) {
     }
 }

@@ -41,9 +41,7 @@ final class ResultTable {
         if (report.memory() != null) {
             out.append(memory(report.memory()));
         }
-        if (report.profile() != null) {
-            out.append(profile(report.profile()));
-        }
+        report.profiles().forEach(profile -> out.append(profile(profile)));
         return out.toString();
     }
 
@@ -132,9 +130,10 @@ final class ResultTable {
 
     private static String profile(final BenchReport.ProfileSummary profile) {
         final StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
-                "%n== JFR profile of a gateway step at %.0f requests/s: where each process spends its CPU ==%n",
-                profile.rate()));
-        out.append(nonStreaming("the profiled step", List.of(profile.step())).stripLeading());
+                "%n== JFR profile, %s: where each process spends its CPU ==%n", profile.name()));
+        if (profile.step() != null) {
+            out.append(nonStreaming("the profiled step", List.of(profile.step())).stripLeading());
+        }
         out.append("CPU in percent of the whole machine (all cores), from JFR's thread CPU loads\n");
         profile.hotspots().forEach((role, summary) -> {
             out.append(String.format(Locale.ROOT, "%s: %.1f%% of the machine (machine total %.1f%%), %s%n", role,
