@@ -77,8 +77,8 @@ public final class BenchCommand {
         final BenchReport.Machine machine = BenchReport.Machine.current();
         progress("starting the stack (broker, simulator, router, worker) and the gateway; logs in %s", out);
         try (BenchStack stack = BenchStack.start(settings, options, out);
-             KafkaFloor floor = KafkaFloor.start(stack.settings(), KafkaFloor.DEFAULT_RECORD_BYTES)) {
-            final HttpClient client = ChatTarget.newClient();
+             KafkaFloor floor = KafkaFloor.start(stack.settings(), KafkaFloor.DEFAULT_RECORD_BYTES);
+             HttpClient client = ChatTarget.newClient()) {
             final ChatTarget direct = new ChatTarget(BenchReport.DIRECT, client, stack.simulatorUrl(),
                     BenchStack.MODEL, REQUEST_TIMEOUT);
             final ChatTarget gateway = new ChatTarget(BenchReport.GATEWAY, client, stack.gatewayUrl(),

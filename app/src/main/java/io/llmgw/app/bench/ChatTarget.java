@@ -39,6 +39,15 @@ record ChatTarget(String name, HttpClient client, URI baseUrl, String model, Dur
                 .build();
     }
 
+    /**
+     * The same endpoint over {@code other}: cases that open thousands of connections (streams, waiting requests)
+     * use a client of their own and close it, so that its idle connections do not weigh on later steps (the JDK
+     * client's pool handles thousands of idle connections in linear time).
+     */
+    ChatTarget withClient(final HttpClient other) {
+        return new ChatTarget(name, other, baseUrl, model, timeout);
+    }
+
     URI chatUrl() {
         return URI.create(baseUrl + "/chat/completions");
     }

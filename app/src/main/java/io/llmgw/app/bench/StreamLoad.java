@@ -10,6 +10,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -106,7 +107,9 @@ final class StreamLoad {
      */
     static Result run(final ChatTarget target, final Plan plan, final SimulatorConfig simulator)
             throws InterruptedException {
-        return new StreamLoad(target, plan, simulator).run();
+        try (HttpClient client = ChatTarget.newClient()) {
+            return new StreamLoad(target.withClient(client), plan, simulator).run();
+        }
     }
 
     private Result run() throws InterruptedException {

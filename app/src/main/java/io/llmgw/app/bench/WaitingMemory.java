@@ -5,6 +5,7 @@ import io.llmgw.simulator.InjectedFaults;
 
 import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -58,6 +59,13 @@ final class WaitingMemory {
     /** Runs the case; the class histograms of the gateway, idle and loaded, are written to {@code outDir}. */
     static Result run(final ChatTarget gateway, final NodeProcess node, final int waiting, final Path outDir)
             throws InterruptedException, IOException {
+        try (HttpClient client = ChatTarget.newClient()) {
+            return measure(gateway.withClient(client), node, waiting, outDir);
+        }
+    }
+
+    private static Result measure(final ChatTarget gateway, final NodeProcess node, final int waiting,
+                                  final Path outDir) throws InterruptedException, IOException {
         final HeapHistogram idleClasses = node.histogram(outDir.resolve("gateway-heap-idle.txt"));
         final NodeProcess.Heap idle = node.heapAfterGc();
         // exactly `waiting` requests are due within this window at SEND_RATE
