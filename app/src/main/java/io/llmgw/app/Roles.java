@@ -2,6 +2,7 @@ package io.llmgw.app;
 
 import io.llmgw.app.ops.ProcessMetrics;
 import io.llmgw.app.ops.ProcessOps;
+import io.llmgw.app.bench.BenchCommand;
 import io.llmgw.gateway.GatewayServer;
 import io.llmgw.processors.ModelCatalog;
 import io.llmgw.processors.ModelSpec;
@@ -91,8 +92,8 @@ final class Roles {
         return simulator;
     }
 
-    static void bench(final Settings settings, final List<String> args) {
-        throw new UnsupportedOperationException("llmgw bench is not built yet");
+    static void bench(final Settings settings, final List<String> args) throws Exception {
+        BenchCommand.run(settings, args);
     }
 
     /** Blocks the main thread until the JVM is asked to stop, then closes {@code running} once. */

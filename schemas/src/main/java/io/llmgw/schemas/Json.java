@@ -1,6 +1,8 @@
 package io.llmgw.schemas;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -14,7 +16,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 public final class Json {
 
-    public static final ObjectMapper MAPPER = JsonMapper.builder()
+    /*
+     * Jackson's default buffer pool is one per thread, and every request here runs on a virtual thread of its own:
+     * each parser and generator allocated fresh buffers, and a waiting request kept them. A bounded shared pool
+     * recycles them across threads (see BENCHMARKS.md).
+     */
+    public static final ObjectMapper MAPPER = JsonMapper.builder(
+                    JsonFactory.builder().recyclerPool(JsonRecyclerPools.newBoundedPool(256)).build())
             .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
