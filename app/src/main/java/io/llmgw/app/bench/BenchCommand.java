@@ -105,7 +105,9 @@ public final class BenchCommand {
             final BenchReport.MaxRate maxRate = options.findMax() ? findMax(steps, paths.get(BenchReport.GATEWAY))
                     : null;
             final List<BenchReport.StreamCase> streaming = new ArrayList<>();
-            warmUpStreams(stack, List.of(direct, gateway), steps);
+            if (!options.quick()) {
+                warmUpStreams(stack, List.of(direct, gateway), steps);
+            }
             for (final int count : options.streams()) {
                 for (final ChatTarget target : List.of(direct, gateway)) {
                     streaming.add(streams(stack, target, count, steps));
