@@ -36,6 +36,8 @@ public final class BenchCommand {
     private static final double QUICK_WARMUP_RATE = 200;
     private static final Duration PATH_WARMUP = Duration.ofSeconds(10);
     private static final Duration GATEWAY_WARMUP = Duration.ofSeconds(20);
+    private static final int STREAM_WARMUP_STREAMS = 100;
+    private static final Duration STREAM_WARMUP = Duration.ofSeconds(3);
     private static final double HOP_TRACE_RATE = 200;
     private static final double MAX_SEARCH_START = 500;
     private static final double MAX_SEARCH_LIMIT = 32_000;
@@ -103,6 +105,9 @@ public final class BenchCommand {
             final BenchReport.MaxRate maxRate = options.findMax() ? findMax(steps, paths.get(BenchReport.GATEWAY))
                     : null;
             final List<BenchReport.StreamCase> streaming = new ArrayList<>();
+            if (!options.quick()) {
+                warmUpStreams(stack, List.of(direct, gateway), steps);
+            }
             for (final int count : options.streams()) {
                 for (final ChatTarget target : List.of(direct, gateway)) {
                     streaming.add(streams(stack, target, count, steps));
@@ -154,6 +159,20 @@ public final class BenchCommand {
         hops.forEach((hop, latency) -> progress("  %-12s p50 %7.2f p90 %7.2f p99 %7.2f ms", hop, latency.p50(),
                 latency.p90(), latency.p99()));
         return new BenchReport.HopBreakdown(HOP_TRACE_RATE, step, hops);
+    }
+
+    /** The streaming code paths (SSE on both sides, the worker's chunk forwarding) get their own JIT warm-up. */
+    private void warmUpStreams(final BenchStack stack, final List<ChatTarget> targets, final Steps steps)
+            throws InterruptedException {
+        final StreamLoad.Plan plan = new StreamLoad.Plan(STREAM_WARMUP_STREAMS, options.tokensPerSecond(),
+                (int) Math.max(3, options.tokensPerSecond() * STREAM_WARMUP.toSeconds()), Duration.ofSeconds(1),
+                REQUEST_TIMEOUT);
+        for (final ChatTarget target : targets) {
+            steps.quiet();
+            progress("warming up streaming on %s: %d streams for %d s", target.name(), plan.streams(),
+                    STREAM_WARMUP.toSeconds());
+            StreamLoad.run(target, plan, stack.simulatorConfig());
+        }
     }
 
     private BenchReport.MaxRate findMax(final Steps steps, final Supplier<CompletableFuture<Outcome>> gateway)
