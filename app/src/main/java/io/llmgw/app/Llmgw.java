@@ -22,7 +22,7 @@ public final class Llmgw {
               router                 the router topology
               worker [--model NAME]  workers for the configured models (all of them, or only NAME)
               sim                    the OpenAI-compatible LLM simulator alone (SIM_PORT, default 8100)
-              bench [--quick]        the benchmark (see BENCHMARKS.md)
+              bench [--quick]        the benchmark (see BENCHMARKS.md; run by ./llmgw from the bench module)
               help                   this text
 
             Configuration comes from environment variables and ./.env; see README.md and .env.example.
@@ -43,7 +43,6 @@ public final class Llmgw {
             case "router" -> Roles.runUntilStopped(Roles.router(settings));
             case "worker" -> Roles.runUntilStopped(Roles.workers(settings, option(rest, "--model")));
             case "sim" -> Roles.runUntilStopped(Roles.simulator(settings));
-            case "bench" -> Roles.bench(settings, rest);
             case "help", "--help", "-h" -> System.out.print(USAGE);
             default -> {
                 System.err.println("unknown command: " + command);

@@ -2,7 +2,6 @@ package io.llmgw.app;
 
 import io.llmgw.app.ops.ProcessMetrics;
 import io.llmgw.app.ops.ProcessOps;
-import io.llmgw.app.bench.BenchCommand;
 import io.llmgw.gateway.GatewayServer;
 import io.llmgw.processors.ModelCatalog;
 import io.llmgw.processors.ModelSpec;
@@ -90,10 +89,6 @@ final class Roles {
                 SimulatorConfig.from(settings.with(Map.of("SIM_PORT", settings.get("SIM_PORT", "8100")))));
         LOG.info("LLM simulator at {}", simulator.baseUrl());
         return simulator;
-    }
-
-    static void bench(final Settings settings, final List<String> args) throws Exception {
-        BenchCommand.run(settings, args);
     }
 
     /** Blocks the main thread until the JVM is asked to stop, then closes {@code running} once. */

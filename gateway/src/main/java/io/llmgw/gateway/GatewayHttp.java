@@ -1,5 +1,7 @@
 package io.llmgw.gateway;
 
+import io.llmgw.runtime.MetricsText;
+import io.llmgw.runtime.Readiness;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
@@ -71,7 +73,7 @@ public record GatewayHttp(GatewayConfig config, ModelCatalog models, RequestPubl
             routes.get("/v1/models/<model>", authenticated(auth, this::showModel));
             routes.get("/health", ctx -> JsonResponse.send(ctx, 200, status("ok")));
             routes.get("/ready", this::ready);
-            routes.get("/metrics", ctx -> ctx.contentType(GatewayMetrics.CONTENT_TYPE).result(metrics.scrape()));
+            routes.get("/metrics", ctx -> ctx.contentType(MetricsText.CONTENT_TYPE).result(metrics.scrape()));
             ApiDocs.register(routes);
             routes.after(ctx -> MDC.remove(RequestLog.MDC_KEY));
             routes.exception(HttpResponseException.class, GatewayHttp::httpError);

@@ -19,7 +19,6 @@ import java.util.function.Supplier;
 public final class GatewayMetrics {
 
     /** What Prometheus expects from a text scrape. */
-    public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
     /** Stands in for the model tag when the request never named a known model, so bad input cannot add series. */
     static final String NO_MODEL = "none";

@@ -1,5 +1,6 @@
 package io.llmgw.gateway;
 
+import io.llmgw.runtime.ClusterProbe;
 import io.javalin.Javalin;
 import io.llmgw.schemas.ApiError;
 import io.llmgw.schemas.CancelCommand;

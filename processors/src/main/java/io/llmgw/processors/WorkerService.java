@@ -3,7 +3,7 @@ package io.llmgw.processors;
 import io.llmgw.schemas.ModelRoute;
 import io.llmgw.schemas.Topic;
 import io.llmgw.schemas.Topics;
-import io.llmgw.topology.StreamsRunState;
+import io.llmgw.runtime.StreamsRunState;
 import io.llmgw.settings.KafkaClientProps;
 import io.llmgw.settings.Settings;
 import io.llmgw.settings.TopicAdmin;

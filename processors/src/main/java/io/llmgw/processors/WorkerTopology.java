@@ -3,7 +3,7 @@ package io.llmgw.processors;
 import io.llmgw.schemas.Topic;
 import io.llmgw.schemas.ResponseEvent;
 import io.llmgw.schemas.Topics;
-import io.llmgw.topology.ReplyPartitioner;
+import io.llmgw.runtime.ReplyPartitioner;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.processor.api.Processor;

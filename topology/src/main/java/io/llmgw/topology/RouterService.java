@@ -1,5 +1,6 @@
 package io.llmgw.topology;
 
+import io.llmgw.runtime.StreamsRunState;
 import io.llmgw.schemas.Topics;
 import io.llmgw.settings.KafkaClientProps;
 import io.llmgw.settings.Settings;

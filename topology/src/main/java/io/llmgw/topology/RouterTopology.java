@@ -1,5 +1,6 @@
 package io.llmgw.topology;
 
+import io.llmgw.runtime.ReplyPartitioner;
 import io.llmgw.schemas.ModelRoute;
 import io.llmgw.schemas.Topics;
 import org.apache.kafka.common.serialization.Serde;

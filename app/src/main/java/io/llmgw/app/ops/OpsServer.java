@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.llmgw.gateway.GatewayMetrics;
-import io.llmgw.gateway.Readiness;
+import io.llmgw.runtime.MetricsText;
+import io.llmgw.runtime.Readiness;
 import io.llmgw.schemas.ApiError;
 import io.llmgw.schemas.Json;
 import org.slf4j.Logger;
@@ -101,7 +101,7 @@ public final class OpsServer implements AutoCloseable {
     /** Content types this server answers with. */
     private enum ContentType {
         JSON("application/json"),
-        PROMETHEUS(GatewayMetrics.CONTENT_TYPE);
+        PROMETHEUS(MetricsText.CONTENT_TYPE);
 
         private final String contentType;
 

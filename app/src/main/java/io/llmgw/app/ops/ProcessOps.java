@@ -1,6 +1,6 @@
 package io.llmgw.app.ops;
 
-import io.llmgw.gateway.ClusterProbe;
+import io.llmgw.runtime.ClusterProbe;
 import io.llmgw.processors.WorkerService;
 import io.llmgw.schemas.Topics;
 import io.llmgw.settings.KafkaClientProps;

@@ -1,7 +1,7 @@
 package io.llmgw.app.ops;
 
-import io.llmgw.gateway.ClusterProbe;
-import io.llmgw.gateway.Readiness;
+import io.llmgw.runtime.ClusterProbe;
+import io.llmgw.runtime.Readiness;
 import org.apache.kafka.streams.KafkaStreams;
 
 import java.util.LinkedHashMap;

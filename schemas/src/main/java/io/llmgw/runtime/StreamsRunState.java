@@ -1,0 +1,56 @@
+package io.llmgw.runtime;
+
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+
+import java.time.Duration;
+
+/**
+ * Follows one Kafka Streams instance's state, logs each change, and lets callers wait for RUNNING without polling.
+ * Shared by the router and the workers (and anything else that starts a Streams app and must say when it is up).
+ */
+public final class StreamsRunState {
+
+    private final KafkaStreams streams;
+    private final Object changed = new Object();
+
+    private StreamsRunState(final KafkaStreams streams) {
+        this.streams = streams;
+    }
+
+    /** Installs the state listener; call before {@link KafkaStreams#start()}. */
+    public static StreamsRunState watch(final KafkaStreams streams, final String name, final Logger log) {
+        final StreamsRunState runState = new StreamsRunState(streams);
+        streams.setStateListener((next, previous) -> {
+            log.info("{} {} -> {}", name, previous, next);
+            synchronized (runState.changed) {
+                runState.changed.notifyAll();
+            }
+        });
+        return runState;
+    }
+
+    /**
+     * Waits until the instance is RUNNING. False when {@code timeout} passes first, or when the instance stops or
+     * fails while waiting (it will not become RUNNING then).
+     */
+    public boolean awaitRunning(final Duration timeout) throws InterruptedException {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (changed) {
+            while (true) {
+                final KafkaStreams.State state = streams.state();
+                if (state == KafkaStreams.State.RUNNING) {
+                    return true;
+                }
+                if (state.hasStartedOrFinishedShuttingDown()) {
+                    return false;
+                }
+                final long remainingMs = Duration.ofNanos(deadline - System.nanoTime()).toMillis();
+                if (remainingMs <= 0) {
+                    return false;
+                }
+                changed.wait(remainingMs);
+            }
+        }
+    }
+}
