@@ -180,27 +180,14 @@ public final class LlmCallProcessor implements Processor<String, byte[], String,
                 yield null;
             }
             case Decoded.Ok<RequestEnvelope> ok -> {
-                final String problem = incompleteness(ok.value());
-                if (problem != null) {
-                    deadLetter(record, problem);
+                final Optional<String> missing = ok.value().missingPart();
+                if (missing.isPresent()) {
+                    deadLetter(record, missing.get());
                     yield null;
                 }
                 yield ok.value();
             }
         };
-    }
-
-    private static String incompleteness(final RequestEnvelope envelope) {
-        if (envelope.id() == null || envelope.id().isBlank()) {
-            return "request envelope without id";
-        }
-        if (envelope.endpoint() == null) {
-            return "request envelope without endpoint";
-        }
-        if (envelope.body() == null) {
-            return "request envelope without body";
-        }
-        return null;
     }
 
     /** Ends a request that must not reach the LLM host (expired or cancelled) with its only event. */

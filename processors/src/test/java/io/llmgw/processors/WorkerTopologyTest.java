@@ -536,7 +536,7 @@ class WorkerTopologyTest {
         requests.pipeInput("req_x", "{\"id\":\"req_x\",\"endpoint\":\"chat.completions\",\"model\":\"test-model\"}"
                 .getBytes(StandardCharsets.UTF_8));
 
-        assertEquals("request envelope without body", header(deadLetters.readRecord(), DeadLetterHeaders.REASON));
+        assertEquals("envelope has no body", header(deadLetters.readRecord(), DeadLetterHeaders.REASON));
         assertTrue(upstream.noCallPending());
     }
 
