@@ -72,11 +72,11 @@ final class CompletionsHandler {
     private final GatewayMetrics metrics;
     private final Clock clock;
 
-    CompletionsHandler(final GatewayConfig config, final ModelCatalog models, final RequestPublisher publisher,
-                       final PendingReplies replies, final RequestIdMint ids, final BooleanSupplier accepting,
-                       final GatewayMetrics metrics, final Clock clock) {
+    CompletionsHandler(final GatewayConfig config, final BearerAuth auth, final ModelCatalog models,
+                       final RequestPublisher publisher, final PendingReplies replies, final RequestIdMint ids,
+                       final BooleanSupplier accepting, final GatewayMetrics metrics, final Clock clock) {
         this.config = config;
-        this.auth = new BearerAuth(config.apiKeys());
+        this.auth = auth;
         this.bodyLimit = new BodyLimit(config.maxBodyBytes());
         this.validator = new RequestValidator(models);
         this.publisher = publisher;

@@ -736,6 +736,19 @@ class GatewayHttpTest {
         }
     }
 
+    @Test
+    void shouldAnswer401WhenAPeerAsksInternallyWithoutAKnownKey() throws IOException {
+        start();
+        requests.states.put("req_peer", state("req_peer", RequestStatus.QUEUED, "key_other", null));
+        try (Response response = call(new Request.Builder().url(base + "/internal/requests/req_peer"))) {
+            assertOpenAiError(response, 401, "invalid_api_key");
+        }
+        try (Response response = call(new Request.Builder().url(base + "/internal/requests/req_peer")
+                .header("Authorization", "Bearer sk-nope"))) {
+            assertOpenAiError(response, 401, "invalid_api_key");
+        }
+    }
+
     private Request.Builder get(final String path) {
         return new Request.Builder().url(base + path).header("Authorization", "Bearer " + KEY);
     }
