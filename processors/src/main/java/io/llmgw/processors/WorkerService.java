@@ -6,6 +6,7 @@ import io.llmgw.schemas.Topics;
 import io.llmgw.runtime.StreamsRunState;
 import io.llmgw.settings.KafkaClientProps;
 import io.llmgw.settings.Settings;
+import io.llmgw.settings.StreamsProps;
 import io.llmgw.settings.TopicAdmin;
 import io.llmgw.settings.TopicAdmin.TopicLayout;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -96,8 +97,7 @@ public final class WorkerService implements AutoCloseable {
         final String instanceId = settings.get("WORKER_INSTANCE_ID").orElse(null);
         final boolean ephemeral = instanceId == null;
         final String instance = ephemeral ? HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()) : instanceId;
-        final Path stateDir = Path.of(settings.get("STATE_DIR",
-                Path.of(System.getProperty("java.io.tmpdir"), "llmgw-state").toString()), "worker-" + instance);
+        final Path stateDir = StreamsProps.stateRoot(settings).resolve("worker-" + instance);
         final Duration drainInterval = settings.getSeconds("WORKER_DRAIN_INTERVAL", WorkerOptions.DEFAULT_TICK);
         final WorkerOptions options = new WorkerOptions(new CancelRegistry(), new CallBudget(model.concurrency()),
                 new WorkerMetrics(meters, model.name(), instance), drainInterval);
@@ -145,22 +145,21 @@ public final class WorkerService implements AutoCloseable {
         return topics.prefix() + "-worker-" + suffix;
     }
 
-    /** The Streams configuration {@link #start} uses; visible for tests. */
+    /** The Streams configuration {@link #start} uses: the shared defaults and the worker's own; visible for tests. */
     static Properties streamsProperties(final Settings settings, final Topics topics, final ModelSpec model,
                                         final Path stateDir, final Duration drainInterval) {
-        final Properties props = new Properties();
-        props.putAll(KafkaClientProps.streams(settings, applicationId(topics, model)));
-        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.getInt("WORKER_THREADS", 1));
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        // An idle stream thread blocks in poll for poll.ms before it punctuates: keep it at the drain interval, or
-        // chunks would wait up to the default 10 ms in the queue.
-        props.put(StreamsConfig.POLL_MS_CONFIG, Math.max(1, drainInterval.toMillis()));
         // process() may wait for a slot until one of the task's calls ends, at most the total timeout.
         final int maxPollIntervalMs = (int) Math.max(300_000, model.totalTimeout().plusMinutes(1).toMillis());
-        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG), maxPollIntervalMs);
-        // an idle connection to the group coordinator must outlive the longest wait inside process()
-        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.CONNECTIONS_MAX_IDLE_MS_CONFIG), maxPollIntervalMs + 60_000);
-        return props;
+        return StreamsProps.forApp(settings, applicationId(topics, model))
+                .threads(settings.getInt("WORKER_THREADS", 1))
+                .stateDir(stateDir)
+                // An idle stream thread blocks in poll for poll.ms before it punctuates: keep it at the drain
+                // interval, or chunks would wait up to the default 10 ms in the queue.
+                .set(StreamsConfig.POLL_MS_CONFIG, Math.max(1, drainInterval.toMillis()))
+                .consumer(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, maxPollIntervalMs)
+                // an idle connection to the group coordinator must outlive the longest wait inside process()
+                .consumer(ConsumerConfig.CONNECTIONS_MAX_IDLE_MS_CONFIG, maxPollIntervalMs + 60_000)
+                .toProperties();
     }
 
     private static void announce(final Settings settings, final Topics topics, final ModelSpec model) {
