@@ -12,14 +12,10 @@ import java.time.Duration;
 import java.util.function.Supplier;
 
 /**
- * The gateway's Prometheus metrics: {@code llmgw_gateway_requests_total{model,endpoint,status}},
- * {@code llmgw_gateway_request_duration_seconds{model,endpoint}} (accepted to last byte),
- * {@code llmgw_gateway_cancels_total{reason}}, {@code llmgw_gateway_async_requests_total{model,endpoint}} and
- * {@code llmgw_gateway_pending_requests}.
+ * The gateway's Prometheus metrics. Their names and tags are listed once, in the README's Metrics table, which
+ * {@code OpsIT} checks against what {@code /metrics} exports.
  */
 public final class GatewayMetrics {
-
-    /** What Prometheus expects from a text scrape. */
 
     /** Stands in for the model tag when the request never named a known model, so bad input cannot add series. */
     static final String NO_MODEL = "none";
