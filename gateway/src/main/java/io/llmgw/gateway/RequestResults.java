@@ -1,5 +1,7 @@
 package io.llmgw.gateway;
 
+import io.llmgw.runtime.ProcessFailure;
+import io.llmgw.runtime.StreamsRunState;
 import io.llmgw.settings.KafkaClientProps;
 import io.llmgw.settings.Settings;
 import org.apache.kafka.common.serialization.Serdes;
@@ -9,7 +11,6 @@ import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
@@ -42,6 +43,7 @@ public final class RequestResults implements AutoCloseable {
     private final HostInfo self;
     private final Path stateDir;
     private final boolean ephemeralState;
+    private volatile boolean hasRun;
 
     private RequestResults(final KafkaStreams streams, final HostInfo self, final Path stateDir,
                            final boolean ephemeralState) {
@@ -52,7 +54,8 @@ public final class RequestResults implements AutoCloseable {
     }
 
     /** Starts the results app; returns without waiting for it to be RUNNING. */
-    public static RequestResults start(final Settings settings, final GatewayConfig config, final int httpPort) {
+    public static RequestResults start(final Settings settings, final GatewayConfig config, final int httpPort,
+                                       final ProcessFailure failure) {
         final HostInfo self = new HostInfo(config.advertisedHost(), httpPort);
         final Path stateDir = Path.of(settings.get("STATE_DIR",
                 Path.of(System.getProperty("java.io.tmpdir"), "llmgw-state").toString()), "gateway-" + config.gatewayId());
@@ -64,11 +67,8 @@ public final class RequestResults implements AutoCloseable {
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
         final KafkaStreams streams = new KafkaStreams(
                 RequestResultsTopology.build(config.topics(), config.resultRetention()), props);
-        streams.setUncaughtExceptionHandler(exception -> {
-            LOG.error("request results stream thread failed; replacing it", exception);
-            return StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
-        streams.setStateListener((next, previous) -> LOG.debug("request results {} -> {}", previous, next));
+        // dead threads are replaced within limits; the app ending in ERROR is reported and brings the process down
+        StreamsRunState.watch(streams, "the request results of gateway " + config.gatewayId(), LOG, failure);
         final RequestResults results = new RequestResults(streams, self,
                 stateDir, settings.get(GatewayConfig.GATEWAY_ID).isEmpty());
         streams.start();
@@ -85,6 +85,19 @@ public final class RequestResults implements AutoCloseable {
     /** True while the app runs or rebalances. */
     public boolean isAlive() {
         return streams.state().isRunningOrRebalancing();
+    }
+
+    /**
+     * True once the app has been RUNNING (its partitions assigned and its store restored: lookups answer) and while
+     * it runs or rebalances since. A rebalance later does not make the gateway unready, or every gateway would leave
+     * its load balancer whenever one of them joins.
+     */
+    public boolean isServing() {
+        final KafkaStreams.State state = streams.state();
+        if (state == KafkaStreams.State.RUNNING) {
+            hasRun = true;
+        }
+        return hasRun && state.isRunningOrRebalancing();
     }
 
     /** Where request {@code id} is kept, and what this instance knows of it when it is kept here. */

@@ -82,6 +82,9 @@ public final class KafkaClientProps {
         props.put("statestore.cache.max.bytes", 0);
         props.put("commit.interval.ms", 1000);
         props.put("replication.factor", settings.getInt("KAFKA_REPLICATION_FACTOR", -1));
+        // a record Kafka refuses as too large is skipped, not retried by thread after thread
+        props.put("production.exception.handler",
+                io.llmgw.runtime.StreamsFailurePolicy.SkipOversizedRecords.class.getName());
         props.putAll(common(settings));
         return props;
     }

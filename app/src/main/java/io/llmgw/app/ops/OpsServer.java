@@ -81,7 +81,10 @@ public final class OpsServer implements AutoCloseable {
             switch (path) {
                 case "/metrics" -> send(exchange, 200, ContentType.PROMETHEUS,
                         metrics.get().getBytes(StandardCharsets.UTF_8));
-                case "/health" -> send(exchange, 200, ContentType.JSON, json(status("ok")));
+                case "/health" -> {
+                    final boolean alive = readiness.checks().getOrDefault(ProcessReadiness.ALIVE, true);
+                    send(exchange, alive ? 200 : 503, ContentType.JSON, json(status(alive ? "ok" : "failed")));
+                }
                 case "/ready" -> ready(exchange, readiness);
                 default -> send(exchange, 404, ContentType.JSON, error(404, "Invalid URL (GET " + path
                         + "); this port serves /metrics, /health and /ready."));
