@@ -23,6 +23,8 @@ import java.util.function.Consumer;
 public final class CancelRegistry {
 
     public static final Duration DEFAULT_RETENTION = Duration.ofMinutes(30);
+    /** The reason given to a cancel that came without one. */
+    public static final String UNKNOWN_REASON = "cancelled";
 
     private record Mark(String id, long atNanos) {
     }
@@ -49,12 +51,14 @@ public final class CancelRegistry {
         if (command == null || command.id() == null) {
             return;
         }
-        final String reason = command.reason() == null ? "cancelled" : command.reason();
-        if (reasons.put(command.id(), reason) == null) {
-            marks.add(new Mark(command.id(), System.nanoTime()));
+        // a command from the topic may lack a reason: subscribers (metrics, logs) get one they can rely on
+        final CancelCommand normalized = command.reason() == null
+                ? new CancelCommand(command.id(), UNKNOWN_REASON, command.atMs()) : command;
+        if (reasons.put(normalized.id(), normalized.reason()) == null) {
+            marks.add(new Mark(normalized.id(), System.nanoTime()));
         }
         forgetExpired();
-        subscribers.forEach(subscriber -> subscriber.accept(command));
+        subscribers.forEach(subscriber -> subscriber.accept(normalized));
     }
 
     /** Why the request was cancelled, if it was. */

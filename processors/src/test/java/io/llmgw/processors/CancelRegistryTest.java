@@ -29,6 +29,18 @@ class CancelRegistryTest {
     }
 
     @Test
+    void shouldGiveSubscribersAReasonWhenACancelCameWithoutOne() {
+        final CancelRegistry registry = new CancelRegistry();
+        final List<String> reasons = new CopyOnWriteArrayList<>();
+        registry.subscribe(command -> reasons.add(command.reason().toUpperCase(java.util.Locale.ROOT)));
+
+        registry.cancel(new CancelCommand("req_1", null, 0));
+
+        assertEquals(List.of("CANCELLED"), reasons);
+        assertEquals(CancelRegistry.UNKNOWN_REASON, registry.reasonFor("req_1").orElseThrow());
+    }
+
+    @Test
     void shouldForgetOldCancelsWhenTheirRetentionHasPassed() {
         final CancelRegistry registry = new CancelRegistry(Duration.ZERO);
 
