@@ -4,6 +4,7 @@ import io.llmgw.runtime.ProcessFailure;
 import io.llmgw.runtime.StreamsRunState;
 import io.llmgw.settings.KafkaClientProps;
 import io.llmgw.settings.Settings;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -38,6 +39,8 @@ public final class RequestResults implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RequestResults.class);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+    /** The broker's default minimum is 6 s; 10 s leaves room for a slow heartbeat on a busy machine. */
+    static final int SESSION_TIMEOUT_MS = 10_000;
 
     private final KafkaStreams streams;
     private final HostInfo self;
@@ -65,6 +68,12 @@ public final class RequestResults implements AutoCloseable {
         props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+        // A fixed GATEWAY_ID makes the instance a static member (KIP-345): restarted with the same id it takes its
+        // partitions back at once, without waiting for the dead member's session or a rebalance, so lookups answer
+        // within seconds of /ready. A shorter session lets the others take over sooner from one that stays dead.
+        settings.get(GatewayConfig.GATEWAY_ID).ifPresent(id ->
+                props.put(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), "llmgw-results-" + id));
+        props.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), SESSION_TIMEOUT_MS);
         final KafkaStreams streams = new KafkaStreams(
                 RequestResultsTopology.build(config.topics(), config.resultRetention()), props);
         // dead threads are replaced within limits; the app ending in ERROR is reported and brings the process down
