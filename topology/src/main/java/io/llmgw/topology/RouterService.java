@@ -75,11 +75,6 @@ public final class RouterService implements AutoCloseable {
         return props;
     }
 
-    /** True while the router processes or rebalances; false once it is shutting down, stopped or failed. */
-    public boolean isRunning() {
-        return streams.state().isRunningOrRebalancing();
-    }
-
     public KafkaStreams.State state() {
         return streams.state();
     }
