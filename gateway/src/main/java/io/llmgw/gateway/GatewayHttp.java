@@ -68,6 +68,7 @@ public record GatewayHttp(GatewayConfig config, ModelCatalog models, RequestPubl
             routes.before(ctx -> assignRequestId(ctx, ids));
             routes.post("/v1/chat/completions", ctx -> completions.handle(ctx, Endpoint.CHAT_COMPLETIONS));
             routes.post("/v1/completions", ctx -> completions.handle(ctx, Endpoint.COMPLETIONS));
+            routes.post("/v1/embeddings", ctx -> completions.handle(ctx, Endpoint.EMBEDDINGS));
             routes.get(RequestsHandler.PATH_PREFIX + "{id}", lookups::show);
             routes.get(RequestsHandler.PATH_PREFIX + "{id}/events", lookups::events);
             routes.get(RequestLocator.INTERNAL_PREFIX + "{id}", authenticated(auth, lookups::internal));

@@ -8,7 +8,8 @@ import java.util.Optional;
 /**
  * The checks of a completions body that the gateway (before it publishes) and the router (before it routes) both
  * make: {@code model} is a non-empty string, the endpoint's required field has the shape the endpoint needs, and
- * {@code stream} is a boolean when present. A problem is an OpenAI-style 400 naming the field ({@code param}).
+ * {@code stream} is a boolean when present (and not true for embeddings, which have no stream form). A problem is an
+ * OpenAI-style 400 naming the field ({@code param}).
  *
  * <p>Only the fields the project acts on are checked; everything else in the body is the LLM host's to judge.
  * What is not about the body alone stays with its caller: parsing and the model list (gateway), the envelope's own
@@ -23,7 +24,7 @@ public final class CompletionBody {
     public static Optional<ApiError> problem(final Endpoint endpoint, final ObjectNode body) {
         return modelProblem(body.get("model"))
                 .or(() -> requiredFieldProblem(endpoint, body))
-                .or(() -> streamProblem(body.get("stream")));
+                .or(() -> streamProblem(endpoint, body.get("stream")));
     }
 
     /** A short description of a JSON value's type for messages: {@code an array}, {@code a number}, ... */
@@ -68,12 +69,19 @@ public final class CompletionBody {
             case COMPLETIONS -> value.isTextual() || value.isArray()
                     ? Optional.empty()
                     : rejected("'" + field + "' must be a string or an array, not " + kind(value) + ".", field);
+            // a string, or an array of strings or of token arrays; the host checks lengths and dimensions
+            case EMBEDDINGS -> value.isTextual() || value.isArray()
+                    ? Optional.empty()
+                    : rejected("'" + field + "' must be a string or an array, not " + kind(value) + ".", field);
         };
     }
 
-    private static Optional<ApiError> streamProblem(final JsonNode stream) {
-        return stream != null && !stream.isNull() && !stream.isBoolean()
-                ? rejected("'stream' must be a boolean, not " + kind(stream) + ".", "stream")
+    private static Optional<ApiError> streamProblem(final Endpoint endpoint, final JsonNode stream) {
+        if (stream != null && !stream.isNull() && !stream.isBoolean()) {
+            return rejected("'stream' must be a boolean, not " + kind(stream) + ".", "stream");
+        }
+        return endpoint == Endpoint.EMBEDDINGS && stream != null && stream.asBoolean(false)
+                ? rejected("Embeddings cannot be streamed: 'stream' must be false or absent.", "stream")
                 : Optional.empty();
     }
 

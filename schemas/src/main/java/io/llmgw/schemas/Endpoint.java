@@ -6,7 +6,8 @@ import com.fasterxml.jackson.annotation.JsonValue;
 /** The OpenAI API operation a request asks for; {@link #path()} is relative to the host's {@code /v1} base URL. */
 public enum Endpoint {
     CHAT_COMPLETIONS("chat.completions", "chat/completions", "messages"),
-    COMPLETIONS("completions", "completions", "prompt");
+    COMPLETIONS("completions", "completions", "prompt"),
+    EMBEDDINGS("embeddings", "embeddings", "input");
 
     private final String wireName;
     private final String path;

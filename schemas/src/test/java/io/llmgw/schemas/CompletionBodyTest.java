@@ -1,6 +1,7 @@
 package io.llmgw.schemas;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -44,7 +45,10 @@ class CompletionBodyTest {
             "COMPLETIONS      | {\"model\":\"m\"}                             | prompt",
             "COMPLETIONS      | {\"model\":\"m\",\"prompt\":{\"a\":1}}        | prompt",
             "COMPLETIONS      | {\"model\":\"m\",\"prompt\":42}               | prompt",
-            "COMPLETIONS      | {\"model\":\"m\",\"prompt\":\"hi\",\"stream\":\"yes\"} | stream"})
+            "COMPLETIONS      | {\"model\":\"m\",\"prompt\":\"hi\",\"stream\":\"yes\"} | stream",
+            "EMBEDDINGS       | {\"model\":\"m\"}                             | input",
+            "EMBEDDINGS       | {\"model\":\"m\",\"input\":{\"a\":1}}         | input",
+            "EMBEDDINGS       | {\"model\":\"m\",\"input\":7}                | input"})
     void shouldAnswer400NamingTheFieldWhenAFieldIsWrong(final Endpoint endpoint, final String body,
                                                         final String param) {
         final ApiError error = CompletionBody.problem(endpoint, object(body)).orElseThrow();
@@ -53,6 +57,22 @@ class CompletionBodyTest {
         assertEquals("invalid_request_error", error.type());
         assertEquals(param, error.param());
         assertFalse(error.message().isBlank());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"\"hi\"", "[\"a\",\"b\"]", "[[1,2],[3]]"})
+    void shouldFindNoProblemWhenEmbeddingsInputIsAStringOrAnArray(final String input) {
+        assertEquals(Optional.empty(), CompletionBody.problem(Endpoint.EMBEDDINGS,
+                object("{\"model\":\"m\",\"input\":" + input + ",\"dimensions\":8,\"stream\":false}")));
+    }
+
+    @Test
+    void shouldAnswer400NamingStreamWhenEmbeddingsAskToStream() {
+        final ApiError error = CompletionBody.problem(Endpoint.EMBEDDINGS,
+                object("{\"model\":\"m\",\"input\":\"hi\",\"stream\":true}")).orElseThrow();
+
+        assertEquals(400, error.status());
+        assertEquals("stream", error.param());
     }
 
     @ParameterizedTest

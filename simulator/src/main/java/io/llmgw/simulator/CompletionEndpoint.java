@@ -137,7 +137,7 @@ final class CompletionEndpoint implements Handler {
         }
     }
 
-    private static Map<String, String> headersOf(final HttpServletRequest request) {
+    static Map<String, String> headersOf(final HttpServletRequest request) {
         final Map<String, String> headers = new HashMap<>();
         for (final String name : Collections.list(request.getHeaderNames())) {
             headers.put(name.toLowerCase(Locale.ROOT), String.join(", ", Collections.list(request.getHeaders(name))));

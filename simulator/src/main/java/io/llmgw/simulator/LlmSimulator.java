@@ -24,6 +24,7 @@ import java.util.concurrent.CountDownLatch;
  * <p>
  * Endpoints: {@code POST /v1/chat/completions}, {@code POST /v1/completions} (streaming or not, see
  * {@link SimulatedReply} for what they answer and {@link InjectedFaults} for the per-request {@code x_sim} knobs),
+ * {@code POST /v1/embeddings} ({@link EmbeddingsEndpoint}),
  * {@code GET /v1/models}, {@code GET /health} and {@code GET /sim/stats}. Any bearer token is accepted and recorded.
  * <p>
  * Javalin on virtual threads rather than the JDK's HttpServer: Jetty gives access to the connection, which a fault needs
@@ -86,6 +87,7 @@ public final class LlmSimulator implements AutoCloseable {
         });
         javalin.routes.post("/v1/chat/completions", new CompletionEndpoint(Endpoint.CHAT_COMPLETIONS, config, stats));
         javalin.routes.post("/v1/completions", new CompletionEndpoint(Endpoint.COMPLETIONS, config, stats));
+        javalin.routes.post("/v1/embeddings", new EmbeddingsEndpoint(stats));
         javalin.routes.get("/v1/models", ctx -> json(ctx, 200, ReplyShapes.modelList(config.models())));
         javalin.routes.get("/health", ctx -> json(ctx, 200, Json.object().put("status", "ok")));
         javalin.routes.get("/sim/stats", ctx -> json(ctx, 200, stats.toJson()));
