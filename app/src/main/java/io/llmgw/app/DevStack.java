@@ -10,6 +10,7 @@ import io.llmgw.processors.ModelSpec;
 import io.llmgw.processors.WorkerService;
 import io.llmgw.settings.KafkaClientProps;
 import io.llmgw.settings.Settings;
+import io.llmgw.settings.StreamsProps;
 import io.llmgw.simulator.LlmSimulator;
 import io.llmgw.simulator.SimulatorConfig;
 import io.llmgw.topology.RouterService;
@@ -90,7 +91,7 @@ public final class DevStack implements AutoCloseable {
             broker = remember(EmbeddedKafka.start(dataDir.resolve("kafka"), BrokerLib.locate(),
                     EmbeddedKafka.Options.from(base)));
             overrides.put(KafkaClientProps.BOOTSTRAP_SERVERS, broker.bootstrapServers());
-            overrides.putIfAbsent("STATE_DIR", dataDir.resolve("state").toString());
+            overrides.putIfAbsent(StreamsProps.STATE_DIR, dataDir.resolve("state").toString());
         }
         settings = settings.with(overrides);
         // one registry for the whole process tree, served by the gateway's /metrics

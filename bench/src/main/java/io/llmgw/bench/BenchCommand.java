@@ -33,7 +33,11 @@ public final class BenchCommand {
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration QUIET_TIMEOUT = Duration.ofSeconds(60);
     private static final double WARMUP_RATE = 500;
-    private static final double QUICK_WARMUP_RATE = 200;
+    /** The settling windows run at the rate the quick run reports on, in windows long enough for a stable p50. */
+    private static final double SETTLE_RATE = 200;
+    private static final Duration SETTLE_WINDOW = Duration.ofMillis(1500);
+    private static final Duration SETTLE_CAP = Duration.ofSeconds(9);
+    private static final Duration SETTLE_CAP_GATEWAY = Duration.ofSeconds(40);
     private static final Duration PATH_WARMUP = Duration.ofSeconds(10);
     private static final Duration GATEWAY_WARMUP = Duration.ofSeconds(20);
     private static final int STREAM_WARMUP_STREAMS = 100;
@@ -52,6 +56,7 @@ public final class BenchCommand {
     private final Path out;
     private final long startNanos = System.nanoTime();
     private final List<BenchReport.ProfileSummary> profiles = new ArrayList<>();
+    private final Map<String, JitWarmup.Outcome> warmups = new LinkedHashMap<>();
 
     private BenchCommand(final Settings settings, final BenchOptions options, final Path out) {
         this.settings = settings;
@@ -130,17 +135,28 @@ public final class BenchCommand {
     }
 
     /**
-     * JIT compilation and connection pools warm up on every path before anything is measured. C2 compiles a method
-     * after about ten thousand calls, so a full run sends that many through the gateway first; a quick run only
-     * opens the connections.
+     * JIT compilation and connection pools warm up on every path before anything is measured. A full run first sends
+     * the ten thousand or so calls after which C2 compiles a method; both modes then send windows of load until the
+     * median stops falling ({@link JitWarmup}), so a quick run measures a warm JVM too, and says how long that took.
      */
     private void warmUp(final Map<String, Supplier<CompletableFuture<Outcome>>> paths) throws InterruptedException {
-        final double rate = options.quick() ? QUICK_WARMUP_RATE : WARMUP_RATE;
         for (final var path : paths.entrySet()) {
-            final Duration warmup = options.quick() ? options.warmup().multipliedBy(2)
-                    : path.getKey().equals(BenchReport.GATEWAY) ? GATEWAY_WARMUP : PATH_WARMUP;
-            progress("warming up %s at %.0f requests/s for %.1f s", path.getKey(), rate, warmup.toMillis() / 1000.0);
-            OpenLoop.run(new OpenLoop.Plan(rate, Duration.ZERO, warmup, REQUEST_TIMEOUT, 1000), path.getValue());
+            final boolean gatewayPath = path.getKey().equals(BenchReport.GATEWAY);
+            if (!options.quick()) {
+                final Duration fixed = gatewayPath ? GATEWAY_WARMUP : PATH_WARMUP;
+                progress("warming up %s at %.0f requests/s for %.1f s", path.getKey(), WARMUP_RATE,
+                        fixed.toMillis() / 1000.0);
+                OpenLoop.run(new OpenLoop.Plan(WARMUP_RATE, Duration.ZERO, fixed, REQUEST_TIMEOUT, 1000),
+                        path.getValue());
+            }
+            final Duration cap = gatewayPath ? SETTLE_CAP_GATEWAY : SETTLE_CAP;
+            final JitWarmup.Outcome settled = JitWarmup.run(SETTLE_RATE, SETTLE_WINDOW, cap, REQUEST_TIMEOUT,
+                    path.getValue());
+            progress("warm-up %s: %s after %.1f s at %.0f requests/s (window p50s %s ms)", path.getKey(),
+                    settled.settled() ? "settled" : "NOT settled (cap reached; figures may be cold)",
+                    settled.took().toMillis() / 1000.0, SETTLE_RATE, settled.windowP50s().stream()
+                            .map(p50 -> String.format(Locale.ROOT, "%.1f", p50)).toList());
+            warmups.put(path.getKey(), settled);
         }
     }
 
@@ -284,6 +300,9 @@ public final class BenchCommand {
         map.put("tokensPerStream", options.tokensPerStream());
         map.put("waiting", options.waiting());
         map.put("profile", options.profile());
+        warmups.forEach((path, warmup) -> map.put("warmupSettled." + path,
+                Map.of("settled", warmup.settled(), "seconds", warmup.took().toMillis() / 1000.0,
+                        "windowP50Ms", warmup.windowP50s())));
         map.put("nodeHeap", settings.get(BenchStack.NODE_HEAP, BenchStack.DEFAULT_NODE_HEAP));
         return map;
     }

@@ -6,22 +6,16 @@ import io.llmgw.schemas.Json;
 import java.io.IOException;
 
 /**
- * The parts of a server-sent event line of an OpenAI chat stream that the benchmark needs: the content of a chunk,
+ * The parts of a server-sent event's data of an OpenAI chat stream (okhttp-sse has parsed the event) that the benchmark needs: the content of a chunk,
  * the end marker, an error event. Thousands of chunks a second arrive, so the content is cut out of the line
  * directly; only a line whose content has JSON escapes is parsed as a tree.
  */
 final class StreamLine {
 
-    private static final String DATA = "data: ";
     private static final String DONE = "[DONE]";
     private static final String CONTENT_FIELD = "\"content\":";
 
     private StreamLine() {
-    }
-
-    /** The {@code data:} payload of a line, or null for comments, blank lines and other fields. */
-    static String data(final String line) {
-        return line.startsWith(DATA) ? line.substring(DATA.length()) : null;
     }
 
     static boolean isDone(final String data) {

@@ -6,13 +6,19 @@ import io.llmgw.simulator.SimulatedReply;
 import io.llmgw.simulator.SimulatorConfig;
 import org.HdrHistogram.Histogram;
 
-import java.io.BufferedReader;
+import io.llmgw.schemas.Json;
+import okhttp3.Call;
+import okhttp3.ConnectionPool;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.sse.EventSource;
+import okhttp3.sse.EventSourceListener;
+import okhttp3.sse.EventSources;
+
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.net.http.HttpClient;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -29,9 +35,13 @@ import java.util.concurrent.TimeUnit;
  * them exactly {@code 1 / tokensPerSecond} apart, so anything above that was added on the way), and audits every
  * stream for lost, duplicated, reordered or foreign chunks ({@link ChunkAudit}).
  *
- * <p>Each stream is read on its own virtual thread, as a client would.
+ * <p>Each stream is read on its own virtual thread, as a client would: a blocking OkHttp call whose body okhttp-sse's
+ * parser reads ({@link EventSources#processResponse}), so the benchmark parses SSE the way a library does, CR/LF
+ * variants and multi-line data included, instead of with a reader of its own.
  */
 final class StreamLoad {
+
+    private static final MediaType JSON = MediaType.get("application/json");
 
     /**
      * One streaming case.
@@ -86,7 +96,8 @@ final class StreamLoad {
     private final Histogram ttftMicros = LatencyStats.newMicrosHistogram();
     private final Histogram gapMicros = LatencyStats.newMicrosHistogram();
     private final Map<String, Long> failures = new TreeMap<>();
-    private final Set<InputStream> open = ConcurrentHashMap.newKeySet();
+    private final OkHttpClient client;
+    private final Set<Call> open = ConcurrentHashMap.newKeySet();
     private long completed;
     private int expected;
     private int received;
@@ -95,10 +106,12 @@ final class StreamLoad {
     private int reordered;
     private int unexpected;
 
-    private StreamLoad(final ChatTarget target, final Plan plan, final SimulatorConfig simulator) {
+    private StreamLoad(final ChatTarget target, final Plan plan, final SimulatorConfig simulator,
+                       final OkHttpClient client) {
         this.target = target;
         this.plan = plan;
         this.simulator = simulator;
+        this.client = client;
     }
 
     /**
@@ -107,8 +120,17 @@ final class StreamLoad {
      */
     static Result run(final ChatTarget target, final Plan plan, final SimulatorConfig simulator)
             throws InterruptedException {
-        try (HttpClient client = ChatTarget.newClient()) {
-            return new StreamLoad(target.withClient(client), plan, simulator).run();
+        // a client of its own, closed after the case: idle connections left behind would load the next case
+        final OkHttpClient client = new OkHttpClient.Builder()
+                .connectionPool(new ConnectionPool(plan.streams(), 1, TimeUnit.MINUTES))
+                .readTimeout(plan.timeout())
+                .callTimeout(Duration.ZERO)
+                .build();
+        try {
+            return new StreamLoad(target, plan, simulator, client).run();
+        } finally {
+            client.dispatcher().executorService().shutdown();
+            client.connectionPool().evictAll();
         }
     }
 
@@ -131,7 +153,7 @@ final class StreamLoad {
         final long streamNanos = Math.round(plan.tokens() / plan.tokensPerSecond() * 1e9);
         if (!finished.await(streamNanos + plan.timeout().toNanos(), TimeUnit.NANOSECONDS)) {
             // unblock the readers still waiting for bytes; each records its own failure
-            open.forEach(StreamLoad::closeQuietly);
+            open.forEach(Call::cancel);
             finished.await(10, TimeUnit.SECONDS);
         }
         synchronized (this) {
@@ -144,48 +166,65 @@ final class StreamLoad {
     private void runStream(final int stream, final long intended) {
         final ObjectNode body = body(stream);
         final ChunkAudit audit = new ChunkAudit(SimulatedReply.generate(body, simulator).tokens());
-        String failure = null;
-        try {
-            final HttpResponse<InputStream> response = target.client().send(target.post(body),
-                    HttpResponse.BodyHandlers.ofInputStream());
-            try (InputStream in = response.body()) {
-                open.add(in);
-                if (response.statusCode() != 200) {
-                    failure = "http " + response.statusCode();
-                } else {
-                    failure = read(in, intended, audit);
-                }
-            } finally {
-                open.remove(response.body());
+        String failure;
+        final Call call = client.newCall(request(body));
+        open.add(call);
+        try (Response response = call.execute()) {
+            if (response.code() != 200) {
+                failure = "http " + response.code();
+            } else {
+                final Reader reader = new Reader(intended, audit);
+                EventSources.processResponse(response, reader);
+                failure = reader.failure();
             }
         } catch (final IOException e) {
             failure = Outcome.failed(e).error();
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-            failure = "interrupted";
+        } finally {
+            open.remove(call);
         }
         finish(audit.verdict(), failure);
     }
 
-    /** Reads the event stream to its end; returns why it failed, or null. */
-    private String read(final InputStream in, final long intended, final ChunkAudit audit) throws IOException {
-        final BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-        long previous = 0;
-        String line;
-        while ((line = reader.readLine()) != null) {
-            final String data = StreamLine.data(line);
-            if (data == null) {
-                continue;
-            }
+    private Request request(final ObjectNode body) {
+        try {
+            return new Request.Builder()
+                    .url(target.chatUrl().toString())
+                    .header("Authorization", "Bearer llmgw-bench")
+                    .post(RequestBody.create(Json.MAPPER.writeValueAsBytes(body), JSON))
+                    .build();
+        } catch (final IOException e) {
+            throw new IllegalStateException("cannot encode a request body", e);
+        }
+    }
+
+    /** Reads one stream's events on the stream's own thread; knows at the end why it failed, or that it did not. */
+    private final class Reader extends EventSourceListener {
+
+        private final long intended;
+        private final ChunkAudit audit;
+        private long previous;
+        private String failure = "no [DONE]";
+
+        Reader(final long intended, final ChunkAudit audit) {
+            this.intended = intended;
+            this.audit = audit;
+        }
+
+        @Override
+        public void onEvent(final EventSource source, final String id, final String type, final String data) {
             if (StreamLine.isDone(data)) {
-                return null;
+                if ("no [DONE]".equals(failure)) {
+                    failure = null;
+                }
+                return;
             }
             if (StreamLine.isError(data)) {
-                return "error event";
+                failure = "error event";
+                return;
             }
             final String content = StreamLine.content(data);
             if (content == null) {
-                continue;
+                return;
             }
             final long now = System.nanoTime();
             if (previous == 0) {
@@ -196,7 +235,17 @@ final class StreamLoad {
             previous = now;
             audit.accept(content);
         }
-        return "no [DONE]";
+
+        @Override
+        public void onFailure(final EventSource source, final Throwable t, final Response response) {
+            if (failure != null && t != null) {
+                failure = Outcome.failed(t).error();
+            }
+        }
+
+        String failure() {
+            return failure;
+        }
     }
 
     private synchronized void recordTtft(final long nanos) {
@@ -241,11 +290,4 @@ final class StreamLoad {
         return body;
     }
 
-    private static void closeQuietly(final InputStream in) {
-        try {
-            in.close();
-        } catch (final IOException e) {
-            // closing is how we give up on it; a failure to close changes nothing
-        }
-    }
 }

@@ -11,7 +11,7 @@ class StreamLineTest {
 
     @Test
     void shouldCutTheContentOutOfAChunkWhenItHasNoEscapes() {
-        final String data = StreamLine.data("data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\","
+        final String data = ("{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\","
                 + "\"content\":\" s3t7\"},\"finish_reason\":null}]}");
 
         assertEquals(" s3t7", StreamLine.content(data));
@@ -19,7 +19,7 @@ class StreamLineTest {
 
     @Test
     void shouldParseTheChunkWhenTheContentHasEscapes() {
-        final String data = StreamLine.data("data: {\"choices\":[{\"delta\":{\"content\":\"a \\\"quoted\\\" \\u00e9\"}}]}");
+        final String data = "{\"choices\":[{\"delta\":{\"content\":\"a \\\"quoted\\\" \\u00e9\"}}]}";
 
         assertEquals("a \"quoted\" é", StreamLine.content(data));
     }
@@ -32,15 +32,8 @@ class StreamLineTest {
 
     @Test
     void shouldTellDoneAndErrorEventsWhenTheyCome() {
-        assertTrue(StreamLine.isDone(StreamLine.data("data: [DONE]")));
-        assertTrue(StreamLine.isError(StreamLine.data("data: {\"error\":{\"message\":\"boom\"}}")));
-        assertFalse(StreamLine.isError(StreamLine.data("data: {\"choices\":[]}")));
-    }
-
-    @Test
-    void shouldIgnoreCommentsAndOtherFieldsWhenTheLineIsNoData() {
-        assertNull(StreamLine.data(": keep-alive"));
-        assertNull(StreamLine.data("id: 4"));
-        assertNull(StreamLine.data(""));
+        assertTrue(StreamLine.isDone("[DONE]"));
+        assertTrue(StreamLine.isError("{\"error\":{\"message\":\"boom\"}}"));
+        assertFalse(StreamLine.isError("{\"choices\":[]}"));
     }
 }

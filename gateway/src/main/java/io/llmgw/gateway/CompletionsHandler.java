@@ -5,6 +5,7 @@ import io.javalin.http.Context;
 import io.javalin.http.Header;
 import io.llmgw.schemas.ApiError;
 import io.llmgw.schemas.CancelCommand;
+import io.llmgw.schemas.CancelReason;
 import io.llmgw.schemas.Endpoint;
 import io.llmgw.schemas.Json;
 import io.llmgw.schemas.RequestEnvelope;
@@ -29,11 +30,6 @@ import java.util.function.BooleanSupplier;
  */
 final class CompletionsHandler {
 
-    /** Reason codes on the control topic. */
-    static final String CANCEL_DEADLINE = "deadline";
-    static final String CANCEL_DISCONNECTED = "client_disconnected";
-    static final String CANCEL_PUBLISH_FAILED = "publish_failed";
-    static final String CANCEL_GATEWAY_ERROR = "gateway_error";
 
     /** Status recorded when the client went away mid-answer (nginx's convention; never sent). */
     static final int CLIENT_CLOSED = 499;
@@ -76,11 +72,11 @@ final class CompletionsHandler {
     private final GatewayMetrics metrics;
     private final Clock clock;
 
-    CompletionsHandler(final GatewayConfig config, final ModelCatalog models, final RequestPublisher publisher,
-                       final PendingReplies replies, final RequestIdMint ids, final BooleanSupplier accepting,
-                       final GatewayMetrics metrics, final Clock clock) {
+    CompletionsHandler(final GatewayConfig config, final BearerAuth auth, final ModelCatalog models,
+                       final RequestPublisher publisher, final PendingReplies replies, final RequestIdMint ids,
+                       final BooleanSupplier accepting, final GatewayMetrics metrics, final Clock clock) {
         this.config = config;
-        this.auth = new BearerAuth(config.apiKeys());
+        this.auth = auth;
         this.bodyLimit = new BodyLimit(config.maxBodyBytes());
         this.validator = new RequestValidator(models);
         this.publisher = publisher;
@@ -178,7 +174,7 @@ final class CompletionsHandler {
         } catch (final PublishException e) {
             LOG.warn("async request {} for {} not published: {}", id, model, e.getMessage());
             if (e.outcomeUnknown()) {
-                cancel(id, CANCEL_PUBLISH_FAILED);
+                cancel(id, CancelReason.PUBLISH_FAILED);
             }
             return refuse(ctx, model, e.error());
         }
@@ -206,7 +202,7 @@ final class CompletionsHandler {
             } catch (final PublishException e) {
                 LOG.warn("request {} for {} not published: {}", id, request.model(), e.getMessage());
                 if (e.outcomeUnknown()) {
-                    cancel(id, CANCEL_PUBLISH_FAILED);
+                    cancel(id, CancelReason.PUBLISH_FAILED);
                 }
                 return refuse(ctx, request.model(), e.error());
             }
@@ -218,7 +214,7 @@ final class CompletionsHandler {
                 return new Served(request.model(), status);
             } catch (final RuntimeException | InterruptedException e) {
                 // nobody will read this request's reply any more: stop the work (the error handler answers)
-                cancel(id, CANCEL_GATEWAY_ERROR);
+                cancel(id, CancelReason.GATEWAY_ERROR);
                 throw e;
             }
         } finally {
@@ -280,7 +276,7 @@ final class CompletionsHandler {
                 switch (reply) {
                     case null -> {
                         if (waiting.remaining().isZero()) {
-                            cancel(id, CANCEL_DEADLINE);
+                            cancel(id, CancelReason.DEADLINE);
                             stream.data(Reply.NO_SEQ, timeoutError(waiting.timeout()).toJson());
                             stream.done(Reply.NO_SEQ);
                             return 200;
@@ -311,12 +307,12 @@ final class CompletionsHandler {
 
     private int clientGone(final String id, final String when) {
         LOG.debug("client of {} went away {}", id, when);
-        cancel(id, CANCEL_DISCONNECTED);
+        cancel(id, CancelReason.CLIENT_DISCONNECTED);
         return CLIENT_CLOSED;
     }
 
     private int timedOut(final Context ctx, final String id, final Duration timeout) {
-        cancel(id, CANCEL_DEADLINE);
+        cancel(id, CancelReason.DEADLINE);
         final ApiError error = timeoutError(timeout);
         JsonResponse.error(ctx, error);
         return error.status();
@@ -327,7 +323,7 @@ final class CompletionsHandler {
                 + " ms; it has been cancelled.");
     }
 
-    private void cancel(final String id, final String reason) {
+    private void cancel(final String id, final CancelReason reason) {
         LOG.info("request {} cancelled: {}", id, reason);
         metrics.recordCancel(reason);
         publisher.cancel(new CancelCommand(id, reason, clock.millis()));

@@ -55,10 +55,11 @@ public record GatewayHttp(GatewayConfig config, ModelCatalog models, RequestPubl
 
     /** The Javalin app, not yet started. */
     public Javalin create() {
-        final CompletionsHandler completions = new CompletionsHandler(config, models, publisher, replies,
-                ids, accepting, metrics, Clock.systemUTC());
-        final RequestsHandler lookups = new RequestsHandler(config, requests, eventLog);
+        // the one key check of this instance, shared by every route that needs one
         final BearerAuth auth = new BearerAuth(config.apiKeys());
+        final CompletionsHandler completions = new CompletionsHandler(config, auth, models, publisher, replies,
+                ids, accepting, metrics, Clock.systemUTC());
+        final RequestsHandler lookups = new RequestsHandler(config, auth, requests, eventLog);
         return Javalin.create(javalin -> {
             configureServer(javalin);
             final RoutesConfig routes = javalin.routes;
@@ -67,7 +68,7 @@ public record GatewayHttp(GatewayConfig config, ModelCatalog models, RequestPubl
             routes.post("/v1/completions", ctx -> completions.handle(ctx, Endpoint.COMPLETIONS));
             routes.get(RequestsHandler.PATH_PREFIX + "{id}", lookups::show);
             routes.get(RequestsHandler.PATH_PREFIX + "{id}/events", lookups::events);
-            routes.get(RequestLocator.INTERNAL_PREFIX + "{id}", lookups::internal);
+            routes.get(RequestLocator.INTERNAL_PREFIX + "{id}", authenticated(auth, lookups::internal));
             routes.get("/v1/models", authenticated(auth, this::listModels));
             // <model> rather than {model}: model ids contain slashes (Qwen/Qwen2.5-72B-Instruct-AWQ)
             routes.get("/v1/models/<model>", authenticated(auth, this::showModel));

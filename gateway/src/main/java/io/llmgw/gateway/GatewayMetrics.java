@@ -1,5 +1,6 @@
 package io.llmgw.gateway;
 
+import io.llmgw.schemas.CancelReason;
 import io.llmgw.schemas.Endpoint;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -57,11 +58,11 @@ public final class GatewayMetrics {
                 .record(elapsed);
     }
 
-    /** Counts a cancel the gateway published, by its reason code (a fixed set, so no unbounded series). */
-    public void recordCancel(final String reason) {
+    /** Counts a cancel the gateway published, by its reason's wire code (a fixed set, so no unbounded series). */
+    public void recordCancel(final CancelReason reason) {
         Counter.builder("llmgw.gateway.cancels")
                 .description("Cancels published on the control topic: client gone, deadline passed, ...")
-                .tag("reason", reason)
+                .tag("reason", reason.wire())
                 .register(registry)
                 .increment();
     }

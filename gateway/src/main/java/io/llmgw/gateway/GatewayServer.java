@@ -4,6 +4,7 @@ import io.llmgw.runtime.ClusterProbe;
 import io.javalin.Javalin;
 import io.llmgw.schemas.ApiError;
 import io.llmgw.schemas.CancelCommand;
+import io.llmgw.schemas.CancelReason;
 import io.llmgw.schemas.Topics;
 import io.llmgw.settings.KafkaClientProps;
 import io.llmgw.settings.Settings;
@@ -37,7 +38,6 @@ public final class GatewayServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
     private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(30);
-    private static final String CANCEL_SHUTDOWN = "gateway_shutdown";
     /** How long a forwarded {@code /v1/requests} lookup may take at the instance that holds the request. */
     private static final Duration PEER_TIMEOUT = Duration.ofSeconds(5);
 
@@ -179,7 +179,7 @@ public final class GatewayServer implements AutoCloseable {
         final List<String> abandoned = pending.failAll(ApiError.unavailable(
                 "The gateway is shutting down; the request was cancelled. Please retry."));
         final long now = System.currentTimeMillis();
-        abandoned.forEach(id -> publisher.cancel(new CancelCommand(id, CANCEL_SHUTDOWN, now)));
+        abandoned.forEach(id -> publisher.cancel(new CancelCommand(id, CancelReason.GATEWAY_SHUTDOWN, now)));
         http.stop();
         closeAll(resources);
         LOG.info("gateway {} stopped ({} waiting request(s) cancelled)", config.gatewayId(), abandoned.size());

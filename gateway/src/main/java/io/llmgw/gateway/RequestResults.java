@@ -1,7 +1,7 @@
 package io.llmgw.gateway;
 
-import io.llmgw.settings.KafkaClientProps;
 import io.llmgw.settings.Settings;
+import io.llmgw.settings.StreamsProps;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -54,14 +54,8 @@ public final class RequestResults implements AutoCloseable {
     /** Starts the results app; returns without waiting for it to be RUNNING. */
     public static RequestResults start(final Settings settings, final GatewayConfig config, final int httpPort) {
         final HostInfo self = new HostInfo(config.advertisedHost(), httpPort);
-        final Path stateDir = Path.of(settings.get("STATE_DIR",
-                Path.of(System.getProperty("java.io.tmpdir"), "llmgw-state").toString()), "gateway-" + config.gatewayId());
-        final Properties props = new Properties();
-        props.putAll(KafkaClientProps.streams(settings, config.topics().prefix() + "-gateway-results"));
-        props.put(StreamsConfig.CLIENT_ID_CONFIG, "llmgw-gateway-results-" + config.gatewayId());
-        props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+        final Path stateDir = StreamsProps.stateRoot(settings).resolve("gateway-" + config.gatewayId());
+        final Properties props = streamsProperties(settings, config, self, stateDir);
         final KafkaStreams streams = new KafkaStreams(
                 RequestResultsTopology.build(config.topics(), config.resultRetention()), props);
         streams.setUncaughtExceptionHandler(exception -> {
@@ -75,6 +69,17 @@ public final class RequestResults implements AutoCloseable {
         LOG.info("request results of gateway {} at {}:{} (retention {} s)", config.gatewayId(), self.host(),
                 self.port(), config.resultRetention().toSeconds());
         return results;
+    }
+
+    /** The Streams configuration {@link #start} uses: the shared defaults and the results app's own. */
+    static Properties streamsProperties(final Settings settings, final GatewayConfig config, final HostInfo self,
+                                        final Path stateDir) {
+        return StreamsProps.forApp(settings, config.topics().prefix() + "-gateway-results")
+                .threads(1)
+                .stateDir(stateDir)
+                .set(StreamsConfig.CLIENT_ID_CONFIG, "llmgw-gateway-results-" + config.gatewayId())
+                .set(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port())
+                .toProperties();
     }
 
     /** The Streams instance, for metrics binders; its lifecycle stays with this object. */

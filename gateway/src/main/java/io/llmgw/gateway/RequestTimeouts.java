@@ -1,9 +1,10 @@
 package io.llmgw.gateway;
 
 import io.llmgw.schemas.ApiError;
+import io.llmgw.settings.Seconds;
 
-import java.math.BigDecimal;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 
 /**
  * How long one request may take: the smallest of the server's maximum ({@code GATEWAY_REQUEST_TIMEOUT}), the client's
@@ -17,6 +18,8 @@ public final class RequestTimeouts {
 
     public static final String REQUEST_TIMEOUT_HEADER = "X-Request-Timeout";
     public static final String STAINLESS_TIMEOUT_HEADER = "X-Stainless-Timeout";
+
+    private static final Duration YEAR = Duration.ofDays(365);
 
     /** What the headers decided. */
     public sealed interface Outcome {
@@ -52,18 +55,12 @@ public final class RequestTimeouts {
 
     /** Positive decimal seconds as a duration (at least 1 ms), or null when the text is not that. */
     static Duration seconds(final String text) {
-        final BigDecimal value;
-        try {
-            value = new BigDecimal(text.strip());
-        } catch (final NumberFormatException e) {
-            return null;
-        }
-        if (value.signum() <= 0) {
-            return null;
-        }
-        // anything beyond a year is "no limit of mine": the server's maximum applies
-        final BigDecimal millis = value.movePointRight(3).min(BigDecimal.valueOf(Duration.ofDays(365).toMillis()));
-        return Duration.ofMillis(Math.max(1, millis.longValue()));
+        return Seconds.parse(text)
+                .filter(Duration::isPositive)
+                // anything beyond a year is "no limit of mine": the server's maximum applies
+                .map(asked -> min(asked, YEAR).truncatedTo(ChronoUnit.MILLIS))
+                .map(asked -> asked.isZero() ? Duration.ofMillis(1) : asked)
+                .orElse(null);
     }
 
     private static Duration min(final Duration a, final Duration b) {

@@ -6,16 +6,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmgw.schemas.ApiError;
+import io.llmgw.schemas.CompletionBody;
 import io.llmgw.schemas.Endpoint;
 import io.llmgw.schemas.Json;
 import io.llmgw.schemas.RequestEnvelope;
 
 import java.io.IOException;
+import java.util.Optional;
 
 /**
  * Reads and checks a client's body for a completions endpoint, the way the OpenAI API answers bad input: a 400 naming
  * the field ({@code param}), or a 404 for a model nobody serves. The body itself is kept unchanged for the LLM host;
- * only the fields the gateway routes on are checked.
+ * only the fields the gateway routes on are checked, by {@link CompletionBody} (the same checks the router makes);
+ * parsing and the model list are the gateway's own.
  */
 public final class RequestValidator {
 
@@ -70,67 +73,23 @@ public final class RequestValidator {
             return rejected("The request body is empty; a JSON object is expected.", null);
         }
         if (!(tree instanceof ObjectNode object)) {
-            return rejected("The request body must be a JSON object, not " + kind(tree) + ".", null);
+            return rejected("The request body must be a JSON object, not " + CompletionBody.kind(tree) + ".", null);
         }
-        final JsonNode model = object.get("model");
-        if (model == null || model.isNull()) {
-            return rejected("you must provide a model parameter", "model");
+        final Optional<ApiError> problem = CompletionBody.problem(endpoint, object);
+        if (problem.isPresent()) {
+            return new Outcome.Rejected(problem.get());
         }
-        if (!model.isTextual()) {
-            return rejected("'model' must be a string, not " + kind(model) + ".", "model");
-        }
-        if (model.asText().isBlank()) {
-            return rejected("'model' must not be empty.", "model");
-        }
-        final Outcome fieldProblem = checkRequiredField(endpoint, object);
-        if (fieldProblem != null) {
-            return fieldProblem;
-        }
-        final JsonNode stream = object.get("stream");
-        if (stream != null && !stream.isNull() && !stream.isBoolean()) {
-            return rejected("'stream' must be a boolean, not " + kind(stream) + ".", "stream");
-        }
-        if (models.find(model.asText()).isEmpty()) {
+        final String model = object.get("model").asText();
+        if (models.find(model).isEmpty()) {
             // while the registry is still being read, "no such model" may be false: answer with a retryable error
             return new Outcome.Rejected(models.isLoaded()
-                    ? ApiError.modelNotFound(model.asText())
+                    ? ApiError.modelNotFound(model)
                     : ApiError.unavailable("The gateway is still loading its model list; try again shortly."));
         }
-        return new Outcome.Accepted(endpoint, model.asText(), stream != null && stream.asBoolean(false), object);
-    }
-
-    private static Outcome checkRequiredField(final Endpoint endpoint, final ObjectNode body) {
-        final String field = endpoint.requiredField();
-        final JsonNode value = body.get(field);
-        if (value == null || value.isNull()) {
-            return rejected("Missing required parameter: '" + field + "'.", field);
-        }
-        return switch (endpoint) {
-            case CHAT_COMPLETIONS -> !value.isArray()
-                    ? rejected("'" + field + "' must be an array of messages, not " + kind(value) + ".", field)
-                    : value.isEmpty()
-                    ? rejected("'" + field + "' must contain at least one message.", field)
-                    : null;
-            // a prompt is a string, or an array of strings or of token ids; the LLM host checks the details
-            case COMPLETIONS -> value.isTextual() || value.isArray()
-                    ? null
-                    : rejected("'" + field + "' must be a string or an array, not " + kind(value) + ".", field);
-        };
+        return new Outcome.Accepted(endpoint, model, object.path("stream").asBoolean(false), object);
     }
 
     private static Outcome rejected(final String message, final String param) {
         return new Outcome.Rejected(ApiError.badRequest(message, param));
-    }
-
-    private static String kind(final JsonNode node) {
-        return switch (node.getNodeType()) {
-            case ARRAY -> "an array";
-            case OBJECT, POJO -> "an object";
-            case STRING -> "a string";
-            case NUMBER -> "a number";
-            case BOOLEAN -> "a boolean";
-            case NULL, MISSING -> "null";
-            case BINARY -> "binary data";
-        };
     }
 }

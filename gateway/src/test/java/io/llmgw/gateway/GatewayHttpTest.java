@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.Javalin;
 import io.llmgw.schemas.ApiError;
 import io.llmgw.schemas.CancelCommand;
+import io.llmgw.schemas.CancelReason;
 import io.llmgw.schemas.Endpoint;
 import io.llmgw.schemas.Json;
 import io.llmgw.schemas.RequestEnvelope;
@@ -267,7 +268,7 @@ class GatewayHttpTest {
             assertOpenAiError(response, 504, "timeout");
             final CancelCommand cancel = publisher.nextCancel(WAIT);
             assertEquals(response.header(GatewayHttp.REQUEST_ID_HEADER), cancel.id());
-            assertEquals("deadline", cancel.reason());
+            assertEquals(CancelReason.DEADLINE, cancel.reason());
         }
         assertEquals(0, replies.size());
     }
@@ -352,7 +353,7 @@ class GatewayHttpTest {
             assertEquals(3, data.size(), data.toString());
             assertEquals("timeout", Json.MAPPER.readTree(data.get(1).substring(6)).path("error").path("code").asText());
             assertEquals("data: [DONE]", data.get(2));
-            assertEquals("deadline", publisher.nextCancel(WAIT).reason());
+            assertEquals(CancelReason.DEADLINE, publisher.nextCancel(WAIT).reason());
         }
     }
 
@@ -370,7 +371,7 @@ class GatewayHttpTest {
         final CancelCommand cancel = publisher.nextCancel(WAIT);
         assertNotNull(cancel, "a cancel after the client went away");
         assertEquals(id, cancel.id());
-        assertEquals("client_disconnected", cancel.reason());
+        assertEquals(CancelReason.CLIENT_DISCONNECTED, cancel.reason());
     }
 
     @Test
@@ -505,7 +506,7 @@ class GatewayHttpTest {
         assertTrue(Duration.ofNanos(System.nanoTime() - started).compareTo(Duration.ofSeconds(5)) < 0);
         final RequestEnvelope envelope = publisher.nextPublished(WAIT);
         assertEquals(envelope.receivedAtMs() + 300, envelope.deadlineMs(), "the worker gets the same deadline");
-        assertEquals("deadline", publisher.nextCancel(WAIT).reason());
+        assertEquals(CancelReason.DEADLINE, publisher.nextCancel(WAIT).reason());
     }
 
     @Test
@@ -545,7 +546,7 @@ class GatewayHttpTest {
 
         assertNotNull(cancel, "a cancel after the client went away");
         assertEquals(envelope.id(), cancel.id());
-        assertEquals("client_disconnected", cancel.reason());
+        assertEquals(CancelReason.CLIENT_DISCONNECTED, cancel.reason());
         assertTrue(noticed.compareTo(Duration.ofSeconds(1)) < 0, "noticed within a second: " + noticed);
         await().atMost(WAIT).until(() -> replies.size() == 0);
         assertTrue(scrape().contains("llmgw_gateway_cancels_total{reason=\"client_disconnected\"} 1"));
@@ -559,7 +560,7 @@ class GatewayHttpTest {
         }
         final CancelCommand cancel = publisher.nextCancel(Duration.ofSeconds(2));
         assertNotNull(cancel, "noticed long before the 15 s keep-alive would have written");
-        assertEquals("client_disconnected", cancel.reason());
+        assertEquals(CancelReason.CLIENT_DISCONNECTED, cancel.reason());
     }
 
     @Test
@@ -732,6 +733,19 @@ class GatewayHttpTest {
         }
         try (Response response = call(get("/internal/requests/req_nope"))) {
             assertOpenAiError(response, 404, "not_found");
+        }
+    }
+
+    @Test
+    void shouldAnswer401WhenAPeerAsksInternallyWithoutAKnownKey() throws IOException {
+        start();
+        requests.states.put("req_peer", state("req_peer", RequestStatus.QUEUED, "key_other", null));
+        try (Response response = call(new Request.Builder().url(base + "/internal/requests/req_peer"))) {
+            assertOpenAiError(response, 401, "invalid_api_key");
+        }
+        try (Response response = call(new Request.Builder().url(base + "/internal/requests/req_peer")
+                .header("Authorization", "Bearer sk-nope"))) {
+            assertOpenAiError(response, 401, "invalid_api_key");
         }
     }
 

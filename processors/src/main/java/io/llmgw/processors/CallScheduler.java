@@ -3,6 +3,7 @@ package io.llmgw.processors;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.llmgw.schemas.ApiError;
 import io.llmgw.schemas.CancelCommand;
+import io.llmgw.schemas.CancelReason;
 import io.llmgw.schemas.RequestEnvelope;
 import io.llmgw.schemas.RequestLog;
 import io.llmgw.schemas.ResponseEvent;
@@ -173,7 +174,7 @@ final class CallScheduler implements AutoCloseable {
         loop.execute(() -> cancelled(command.id(), command.reason()));
     }
 
-    private void cancelled(final String id, final String reason) {
+    private void cancelled(final String id, final CancelReason reason) {
         final ScheduledCall call = calls.get(id);
         if (call == null) {
             return;
@@ -216,7 +217,7 @@ final class CallScheduler implements AutoCloseable {
         metrics.waiting(call.priority(), -1);
         final long now = loop.nowMs(); // the clock at the start, not when the record was read
         final RequestEnvelope request = call.request();
-        final Optional<String> cancelled = cancels.reasonFor(request.id());
+        final Optional<CancelReason> cancelled = cancels.reasonFor(request.id());
         if (request.isExpiredAt(now) || cancelled.isPresent()) {
             final ApiError error = cancelled.map(LlmCallProcessor::cancelledError)
                     .orElseGet(() -> ApiError.timeout("deadline passed before a worker picked it up"));

@@ -1,6 +1,7 @@
 package io.llmgw.processors;
 
 import io.llmgw.schemas.CancelCommand;
+import io.llmgw.schemas.CancelReason;
 
 import java.time.Duration;
 import java.util.Map;
@@ -27,7 +28,7 @@ public final class CancelRegistry {
     private record Mark(String id, long atNanos) {
     }
 
-    private final Map<String, String> reasons = new ConcurrentHashMap<>();
+    private final Map<String, CancelReason> reasons = new ConcurrentHashMap<>();
     private final Queue<Mark> marks = new ConcurrentLinkedQueue<>();
     private final Set<Consumer<CancelCommand>> subscribers = new CopyOnWriteArraySet<>();
     private final long retentionNanos;
@@ -42,15 +43,14 @@ public final class CancelRegistry {
 
     /** Cancels a request because its client disconnected. */
     public void cancel(final String requestId) {
-        cancel(new CancelCommand(requestId, "client_disconnected", System.currentTimeMillis()));
+        cancel(new CancelCommand(requestId, CancelReason.CLIENT_DISCONNECTED, System.currentTimeMillis()));
     }
 
     public void cancel(final CancelCommand command) {
         if (command == null || command.id() == null) {
             return;
         }
-        final String reason = command.reason() == null ? "cancelled" : command.reason();
-        if (reasons.put(command.id(), reason) == null) {
+        if (reasons.put(command.id(), command.reason()) == null) {
             marks.add(new Mark(command.id(), System.nanoTime()));
         }
         forgetExpired();
@@ -58,7 +58,7 @@ public final class CancelRegistry {
     }
 
     /** Why the request was cancelled, if it was. */
-    public Optional<String> reasonFor(final String requestId) {
+    public Optional<CancelReason> reasonFor(final String requestId) {
         return Optional.ofNullable(reasons.get(requestId));
     }
 

@@ -1,6 +1,7 @@
 package io.llmgw.processors;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.llmgw.schemas.CancelReason;
 
 /**
  * What other threads hand to a processor's stream thread: the outcome of an upstream call (tagged with the try it
@@ -19,6 +20,6 @@ sealed interface Inbound {
     record Failed(String requestId, int tryNumber, UpstreamFailure failure) implements Inbound {
     }
 
-    record CancelRequested(String requestId, String reason) implements Inbound {
+    record CancelRequested(String requestId, CancelReason reason) implements Inbound {
     }
 }

@@ -1,6 +1,7 @@
 package io.llmgw.processors;
 
 import io.llmgw.schemas.ApiError;
+import io.llmgw.schemas.CancelReason;
 import io.llmgw.schemas.DeadLetterHeaders;
 import io.llmgw.schemas.Decoded;
 import io.llmgw.schemas.JsonSerde;
@@ -45,8 +46,6 @@ import java.util.Optional;
 public final class LlmCallProcessor implements Processor<String, byte[], String, Object> {
 
     private static final Logger LOG = LoggerFactory.getLogger(LlmCallProcessor.class);
-    /** The gateway's reason code for a cancel sent because the request's deadline passed. */
-    static final String CANCEL_DEADLINE = "deadline";
 
     private final JsonSerde<RequestEnvelope> envelopes;
     private final ModelSpec model;
@@ -146,27 +145,14 @@ public final class LlmCallProcessor implements Processor<String, byte[], String,
                 yield null;
             }
             case Decoded.Ok<RequestEnvelope> ok -> {
-                final String problem = incompleteness(ok.value());
-                if (problem != null) {
-                    deadLetter(record, problem);
+                final Optional<String> missing = ok.value().missingPart();
+                if (missing.isPresent()) {
+                    deadLetter(record, missing.get());
                     yield null;
                 }
                 yield ok.value();
             }
         };
-    }
-
-    private static String incompleteness(final RequestEnvelope envelope) {
-        if (envelope.id() == null || envelope.id().isBlank()) {
-            return "request envelope without id";
-        }
-        if (envelope.endpoint() == null) {
-            return "request envelope without endpoint";
-        }
-        if (envelope.body() == null) {
-            return "request envelope without body";
-        }
-        return null;
     }
 
     /** Ends a request that must not reach the LLM host (expired or cancelled) with its only event. */
@@ -176,7 +162,7 @@ public final class LlmCallProcessor implements Processor<String, byte[], String,
             options.metrics().failed(504);
             return true;
         }
-        final Optional<String> cancelled = options.cancels().reasonFor(envelope.id());
+        final Optional<CancelReason> cancelled = options.cancels().reasonFor(envelope.id());
         if (cancelled.isPresent()) {
             RequestLog.with(envelope.id(), () -> LOG.info(
                     "request {} for {} was cancelled ({}) before it started: skipped, the LLM host never sees it",
@@ -206,11 +192,11 @@ public final class LlmCallProcessor implements Processor<String, byte[], String,
      * The request ended because nobody waits for it: a 504 when the gateway's deadline passed (the request expired),
      * else a 408 with the reason from the cancel command.
      */
-    static ApiError cancelledError(final String reason) {
-        if (CANCEL_DEADLINE.equals(reason)) {
+    static ApiError cancelledError(final CancelReason reason) {
+        if (reason == CancelReason.DEADLINE) {
             return ApiError.timeout("the request's deadline passed at the gateway; the call was cancelled");
         }
-        final String why = reason == null ? "cancelled" : reason.replace('_', ' ');
-        return new ApiError(408, "cancelled: " + why, "cancelled", null, "cancelled");
+        final String message = reason == CancelReason.OTHER ? "cancelled" : "cancelled: " + reason.words();
+        return new ApiError(408, message, "cancelled", null, "cancelled");
     }
 }

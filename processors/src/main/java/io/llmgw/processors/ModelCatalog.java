@@ -2,6 +2,7 @@ package io.llmgw.processors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.llmgw.schemas.Json;
+import io.llmgw.settings.Seconds;
 import io.llmgw.settings.Settings;
 
 import java.io.IOException;
@@ -193,6 +194,6 @@ public final class ModelCatalog {
         if (!value.isNumber()) {
             throw new IllegalArgumentException("\"" + field + "\" must be a number of seconds, got " + value);
         }
-        return Duration.ofNanos(value.decimalValue().movePointRight(9).longValue());
+        return Seconds.of(value.decimalValue());
     }
 }

@@ -2,13 +2,14 @@ package io.llmgw.processors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.llmgw.schemas.ApiError;
+import io.llmgw.settings.Seconds;
 
-import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.Optional;
 
 /**
  * Why an upstream call failed, as the client will see it, and whether another try may succeed.
@@ -54,17 +55,15 @@ public record UpstreamFailure(ApiError error, boolean retryable, Duration retryA
             return Duration.ZERO;
         }
         final String value = header.strip();
+        final Optional<Duration> seconds = Seconds.parse(value);
+        if (seconds.isPresent()) {
+            return seconds.get().isNegative() ? Duration.ZERO : seconds.get();
+        }
         try {
-            final BigDecimal seconds = new BigDecimal(value);
-            return seconds.signum() <= 0 ? Duration.ZERO
-                    : Duration.ofNanos(seconds.movePointRight(9).min(BigDecimal.valueOf(Long.MAX_VALUE)).longValue());
-        } catch (final NumberFormatException notSeconds) {
-            try {
-                final Instant at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-                return at.isAfter(now) ? Duration.between(now, at) : Duration.ZERO;
-            } catch (final DateTimeParseException notDate) {
-                return Duration.ZERO;
-            }
+            final Instant at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+            return at.isAfter(now) ? Duration.between(now, at) : Duration.ZERO;
+        } catch (final DateTimeParseException notDate) {
+            return Duration.ZERO;
         }
     }
 }

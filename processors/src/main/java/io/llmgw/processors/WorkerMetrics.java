@@ -1,5 +1,6 @@
 package io.llmgw.processors;
 
+import io.llmgw.schemas.CancelReason;
 import io.llmgw.schemas.EventType;
 import io.llmgw.schemas.Priority;
 import io.llmgw.schemas.RequestEnvelope;
@@ -13,7 +14,6 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -33,10 +33,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * never the fairness key, which clients choose freely.
  */
 public final class WorkerMetrics implements AutoCloseable {
-
-    /** Cancel reasons the gateway sends; anything else counts as "other", so control records cannot add series. */
-    private static final Set<String> KNOWN_REASONS = Set.of("client_disconnected", "deadline", "publish_failed",
-            "gateway_error", "gateway_shutdown");
 
     private final MeterRegistry registry;
     private final String model;
@@ -143,10 +139,10 @@ public final class WorkerMetrics implements AutoCloseable {
         retries.increment();
     }
 
-    /** A request ended by a cancel command; {@code reason} is its reason code ({@code client_disconnected}, ...). */
-    void cancelled(final String reason) {
+    /** A request ended by a cancel command; tagged with the reason's wire code (a fixed set: unknown codes read as other). */
+    void cancelled(final CancelReason reason) {
         Counter.builder("llmgw.worker.cancellations").description("requests ended by a cancel, before or during the call")
-                .tag("model", model).tag("reason", KNOWN_REASONS.contains(reason) ? reason : "other")
+                .tag("model", model).tag("reason", reason.wire())
                 .register(registry).increment();
     }
 

@@ -6,6 +6,7 @@ import io.llmgw.schemas.Topics;
 import io.llmgw.runtime.StreamsRunState;
 import io.llmgw.settings.KafkaClientProps;
 import io.llmgw.settings.Settings;
+import io.llmgw.settings.StreamsProps;
 import io.llmgw.settings.TopicAdmin;
 import io.llmgw.settings.TopicAdmin.TopicLayout;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -107,8 +108,7 @@ public final class WorkerService implements AutoCloseable {
         final String instanceId = settings.get("WORKER_INSTANCE_ID").orElse(null);
         final boolean ephemeral = instanceId == null;
         final String instance = ephemeral ? HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()) : instanceId;
-        final Path stateDir = Path.of(settings.get("STATE_DIR",
-                Path.of(System.getProperty("java.io.tmpdir"), "llmgw-state").toString()), "worker-" + instance);
+        final Path stateDir = StreamsProps.stateRoot(settings).resolve("worker-" + instance);
         final Duration storeInterval = settings.getSeconds("WORKER_STORE_INTERVAL",
                 WorkerOptions.DEFAULT_STORE_INTERVAL);
         final Properties props = streamsProperties(settings, topics, model, stateDir, instanceId);
@@ -189,22 +189,21 @@ public final class WorkerService implements AutoCloseable {
      */
     static Properties streamsProperties(final Settings settings, final Topics topics, final ModelSpec model,
                                         final Path stateDir, final String staticInstanceId) {
-        final Properties props = new Properties();
-        props.putAll(KafkaClientProps.streams(settings, applicationId(topics, model)));
-        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.getInt("WORKER_THREADS", 1));
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        // nothing latency-bound runs on the stream thread any more: a new record ends its poll at once anyway
-        props.put(StreamsConfig.POLL_MS_CONFIG, 100);
         final Duration session = settings.getSeconds("WORKER_SESSION_TIMEOUT", DEFAULT_SESSION_TIMEOUT);
-        props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), (int) session.toMillis());
-        props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG),
-                (int) Math.max(500, session.toMillis() / 4));
+        final StreamsProps props = StreamsProps.forApp(settings, applicationId(topics, model))
+                .threads(settings.getInt("WORKER_THREADS", 1))
+                .stateDir(stateDir)
+                // nothing latency-bound runs on the stream thread any more: a new record ends its poll at once anyway
+                .set(StreamsConfig.POLL_MS_CONFIG, 100)
+                .set(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), (int) session.toMillis())
+                .set(StreamsConfig.mainConsumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG),
+                        (int) Math.max(500, session.toMillis() / 4));
         if (staticInstanceId != null) {
             // Streams appends the thread's index: each stream thread is its own static member
-            props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
+            props.set(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
                     applicationId(topics, model) + "-" + staticInstanceId);
         }
-        return props;
+        return props.toProperties();
     }
 
     private static void announce(final Settings settings, final Topics topics, final ModelSpec model) {

@@ -1,6 +1,7 @@
 package io.llmgw.processors;
 
 import io.llmgw.schemas.CancelCommand;
+import io.llmgw.schemas.CancelReason;
 import io.llmgw.schemas.Topic;
 import io.llmgw.schemas.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -53,7 +54,7 @@ class CancelListenerTest {
 
     private void cancelAt(final long offset, final String id) {
         consumer.schedulePollTask(() -> consumer.addRecord(new ConsumerRecord<>(control.name(), 0, offset, id,
-                control.valueSerde().encode(new CancelCommand(id, "client_disconnected", NOW_MS)))));
+                control.valueSerde().encode(new CancelCommand(id, CancelReason.CLIENT_DISCONNECTED, NOW_MS)))));
     }
 
     @Test
@@ -66,8 +67,8 @@ class CancelListenerTest {
         listener.catchUp(LOOKBACK, NOW_MS, Duration.ofSeconds(5));
 
         assertEquals(NOW_MS - LOOKBACK.toMillis(), asked.get(partition), "looked up by timestamp");
-        assertEquals(Optional.of("client_disconnected"), registry.reasonFor("req_recent"));
-        assertEquals(Optional.of("client_disconnected"), registry.reasonFor("req_latest"));
+        assertEquals(Optional.of(CancelReason.CLIENT_DISCONNECTED), registry.reasonFor("req_recent"));
+        assertEquals(Optional.of(CancelReason.CLIENT_DISCONNECTED), registry.reasonFor("req_latest"));
         assertEquals(5, consumer.position(partition), "caught up to the end as it stood at start");
     }
 

@@ -1,6 +1,7 @@
 package io.llmgw.processors;
 
 import io.llmgw.schemas.CancelCommand;
+import io.llmgw.schemas.CancelReason;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -18,13 +19,13 @@ class CancelRegistryTest {
         final List<String> heard = new CopyOnWriteArrayList<>();
         final AutoCloseable subscription = registry.subscribe(command -> heard.add(command.id()));
 
-        registry.cancel(new CancelCommand("req_1", "deadline", 0));
+        registry.cancel(new CancelCommand("req_1", CancelReason.DEADLINE, 0));
         registry.cancel("req_2");
         subscription.close();
         registry.cancel("req_3");
 
-        assertEquals("deadline", registry.reasonFor("req_1").orElseThrow());
-        assertEquals("client_disconnected", registry.reasonFor("req_2").orElseThrow());
+        assertEquals(CancelReason.DEADLINE, registry.reasonFor("req_1").orElseThrow());
+        assertEquals(CancelReason.CLIENT_DISCONNECTED, registry.reasonFor("req_2").orElseThrow());
         assertEquals(List.of("req_1", "req_2"), heard, "nothing after unsubscribing");
     }
 

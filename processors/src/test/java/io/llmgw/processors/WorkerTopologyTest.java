@@ -1,7 +1,10 @@
 package io.llmgw.processors;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.llmgw.schemas.CancelCommand;
+import io.llmgw.schemas.CancelReason;
 import io.llmgw.schemas.DeadLetterHeaders;
+import io.llmgw.schemas.Decoded;
 import io.llmgw.schemas.EventType;
 import io.llmgw.schemas.JsonSerde;
 import io.llmgw.schemas.RequestEnvelope;
@@ -363,7 +366,7 @@ class WorkerTopologyTest {
         send(chat("req_1", false));
         final FakeUpstream.FakeCall call = upstream.nextCall();
 
-        options.cancels().cancel(new io.llmgw.schemas.CancelCommand("req_1", "deadline", NOW_MS));
+        options.cancels().cancel(new CancelCommand("req_1", CancelReason.DEADLINE, NOW_MS));
         tick();
 
         final ResponseEvent event = events.readValue();
@@ -421,6 +424,24 @@ class WorkerTopologyTest {
     }
 
     @Test
+    void shouldAnswer408AndCountOtherWhenACancelCarriesAReasonThisVersionDoesNotKnow() {
+        start(model(4));
+        send(chat("req_1", false));
+        final FakeUpstream.FakeCall call = upstream.nextCall();
+        final Decoded<CancelCommand> decoded = new JsonSerde<>(CancelCommand.class).decode(
+                "{\"id\":\"req_1\",\"reason\":\"gateway_lost\",\"atMs\":1}".getBytes(StandardCharsets.UTF_8));
+
+        options.cancels().cancel(((Decoded.Ok<CancelCommand>) decoded).value());
+        tick();
+
+        final ResponseEvent event = events.readValue();
+        assertEquals(408, event.status());
+        assertEquals("cancelled", event.data().at("/error/message").asText());
+        assertTrue(call.cancelled());
+        assertEquals(1.0, meters.get("llmgw.worker.cancellations").tag("reason", "other").counter().count());
+    }
+
+    @Test
     void shouldSendTheOriginalBytesWithTheReasonToTheDeadLetterTopicWhenARecordIsUnreadable() {
         start(model(4));
         final byte[] garbage = "{not json".getBytes(StandardCharsets.UTF_8);
@@ -445,7 +466,7 @@ class WorkerTopologyTest {
         task.requests.pipeInput("req_x", "{\"id\":\"req_x\",\"endpoint\":\"chat.completions\",\"model\":\"test-model\"}"
                 .getBytes(StandardCharsets.UTF_8));
 
-        assertEquals("request envelope without body", header(deadLetters.readRecord(), DeadLetterHeaders.REASON));
+        assertEquals("envelope has no body", header(deadLetters.readRecord(), DeadLetterHeaders.REASON));
         assertTrue(upstream.noCallPending());
     }
 

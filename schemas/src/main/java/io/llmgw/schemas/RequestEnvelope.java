@@ -2,6 +2,8 @@ package io.llmgw.schemas;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.util.Optional;
+
 /**
  * One client request on its way to an LLM host. Key: {@link #id()}.
  *
@@ -48,6 +50,26 @@ public record RequestEnvelope(
                            final boolean detached) {
         this(id, endpoint, model, stream, body, receivedAtMs, deadlineMs, replyPartition, gatewayId, keyId, attempt,
                 detached, Priority.NORMAL, null);
+    }
+
+    /**
+     * What this envelope lacks to be a request at all, if anything: without an id, endpoint, model or body there is
+     * nobody to reply to (or nothing to send), so a stage that reads one dead-letters it rather than answering.
+     */
+    public Optional<String> missingPart() {
+        if (id == null || id.isBlank()) {
+            return Optional.of("envelope has no id");
+        }
+        if (endpoint == null) {
+            return Optional.of("envelope has no endpoint");
+        }
+        if (model == null || model.isBlank()) {
+            return Optional.of("envelope has no model");
+        }
+        if (body == null) {
+            return Optional.of("envelope has no body");
+        }
+        return Optional.empty();
     }
 
     public boolean isExpiredAt(final long nowMs) {

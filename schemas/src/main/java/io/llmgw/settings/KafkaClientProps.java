@@ -13,7 +13,8 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Kafka client properties for every producer, consumer, admin client and Streams instance of the project.
+ * Kafka client properties for every producer, consumer, admin client and Streams instance of the project (Streams
+ * apps build theirs with {@link StreamsProps}, which starts from {@link #common}).
  *
  * <p>{@code BOOTSTRAP_SERVERS} names the cluster. Any client property can be given as {@code KAFKA_<NAME>} with dots
  * written as underscores ({@code KAFKA_SECURITY_PROTOCOL=SASL_SSL}, {@code KAFKA_SASL_JAAS_CONFIG=...}), so one image
@@ -61,27 +62,6 @@ public final class KafkaClientProps {
         props.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1);
         props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.putAll(common(settings));
-        return props;
-    }
-
-    /**
-     * Properties for a Kafka Streams application on the request path: at-least-once (exactly-once would turn the
-     * commit interval into latency), producer without linger, fetches that return at once, no store caching.
-     */
-    public static Map<String, Object> streams(final Settings settings, final String applicationId) {
-        final Map<String, Object> props = new HashMap<>();
-        props.put("application.id", applicationId);
-        props.put("processing.guarantee", "at_least_once");
-        props.put("producer." + ProducerConfig.LINGER_MS_CONFIG, 0);
-        props.put("producer." + ProducerConfig.ACKS_CONFIG, "all");
-        props.put("producer." + ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put("consumer." + ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1);
-        props.put("consumer." + ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
-        props.put("poll.ms", 10);
-        props.put("statestore.cache.max.bytes", 0);
-        props.put("commit.interval.ms", 1000);
-        props.put("replication.factor", settings.getInt("KAFKA_REPLICATION_FACTOR", -1));
         props.putAll(common(settings));
         return props;
     }

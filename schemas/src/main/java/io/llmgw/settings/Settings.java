@@ -72,9 +72,10 @@ public final class Settings {
                 .orElse(defaultValue);
     }
 
-    /** A duration given in seconds, decimals allowed ({@code 0.5}). */
+    /** A duration given in seconds, decimals allowed ({@code 0.5}); see {@link Seconds}. */
     public Duration getSeconds(final String name, final Duration defaultValue) {
-        return get(name).map(v -> Duration.ofNanos(Math.round(parse(name, v, Double::parseDouble) * 1e9)))
+        return get(name).map(v -> Seconds.parse(v).orElseThrow(
+                () -> new IllegalArgumentException(name + " has an invalid value: " + v + " (seconds expected)")))
                 .orElse(defaultValue);
     }
 

@@ -63,12 +63,4 @@ class SettingsTest {
         assertEquals("secret-jaas", props.get("sasl.jaas.config"));
         assertFalse(props.containsKey("request.topic"));
     }
-
-    @Test
-    void shouldSetLatencySettingsExplicitlyForStreams() {
-        final Map<String, Object> props = KafkaClientProps.streams(Settings.of(Map.of()), "app");
-        assertEquals(0, props.get("producer.linger.ms"));
-        assertEquals(0, props.get("statestore.cache.max.bytes"));
-        assertEquals("at_least_once", props.get("processing.guarantee"));
-    }
 }

@@ -7,6 +7,10 @@ import io.llmgw.schemas.Endpoint;
 /**
  * A validated completion request: the fields the simulator acts on, checked the way OpenAI and vLLM check them, so
  * malformed input gets the same 400 a real host would give.
+ *
+ * <p>Deliberately not {@code io.llmgw.schemas.CompletionBody}: the simulator stands in for a foreign LLM host, so it
+ * checks what such a host checks (roles, {@code n}, token limits) with its own messages; sharing the gateway's checks
+ * would hide a request the gateway lets through that a real host refuses.
  */
 record CompletionRequest(Endpoint endpoint, JsonNode body, String model, boolean stream, boolean includeUsage, int n,
                          InjectedFaults faults) {

@@ -1,7 +1,6 @@
 package io.llmgw.simulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.config.JavalinConfig;
@@ -17,7 +16,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -157,16 +155,6 @@ public final class LlmSimulator implements AutoCloseable {
     /** The last {@code SIM_RECENT_REQUESTS} completion requests received, oldest first. */
     public List<ReceivedRequest> recentRequests() {
         return stats.recentRequests();
-    }
-
-    public Optional<ReceivedRequest> lastRequest() {
-        final List<ReceivedRequest> recent = stats.recentRequests();
-        return recent.isEmpty() ? Optional.empty() : Optional.of(recent.getLast());
-    }
-
-    /** The document {@code GET /sim/stats} serves. */
-    public ObjectNode statsJson() {
-        return stats.toJson();
     }
 
     /** Forgets counts, cancels and recorded requests (open streams keep counting), for tests sharing a simulator. */

@@ -91,11 +91,6 @@ public record SimulatorConfig(String host, int port, Duration ttft, double token
                 settings.getInt(RECENT_REQUESTS_CONFIG, DEFAULT_RECENT_REQUESTS));
     }
 
-    public SimulatorConfig withPort(final int newPort) {
-        return new SimulatorConfig(host, newPort, ttft, tokensPerSecond, jitter, maxTokens, payloadBytes, models,
-                recentRequests);
-    }
-
     public SimulatorConfig withTtft(final Duration newTtft) {
         return new SimulatorConfig(host, port, newTtft, tokensPerSecond, jitter, maxTokens, payloadBytes, models,
                 recentRequests);
@@ -118,11 +113,6 @@ public record SimulatorConfig(String host, int port, Duration ttft, double token
 
     public SimulatorConfig withPayloadBytes(final int newPayloadBytes) {
         return new SimulatorConfig(host, port, ttft, tokensPerSecond, jitter, maxTokens, newPayloadBytes, models,
-                recentRequests);
-    }
-
-    public SimulatorConfig withModels(final List<String> newModels) {
-        return new SimulatorConfig(host, port, ttft, tokensPerSecond, jitter, maxTokens, payloadBytes, newModels,
                 recentRequests);
     }
 

@@ -46,7 +46,7 @@ public final class RequestRouter implements Processor<String, byte[], String, Ro
     public void process(final Record<String, byte[]> record) {
         switch (envelopes.decode(record.value())) {
             case Decoded.Failed<RequestEnvelope> failed -> deadLetter(record, failed.reason());
-            case Decoded.Ok<RequestEnvelope> ok -> RequestValidation.incompleteEnvelope(ok.value())
+            case Decoded.Ok<RequestEnvelope> ok -> ok.value().missingPart()
                     .ifPresentOrElse(reason -> deadLetter(record, reason), () -> route(record, ok.value()));
         }
     }

@@ -10,9 +10,4 @@ public interface RouteTopics {
 
     /** True when {@code topic} exists or was created; false when it cannot be used (the model is then absent). */
     boolean ensure(String topic);
-
-    /** For topology tests, where the test driver accepts any topic. */
-    static RouteTopics assumeExisting() {
-        return topic -> true;
-    }
 }

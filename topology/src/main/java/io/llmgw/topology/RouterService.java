@@ -4,6 +4,7 @@ import io.llmgw.runtime.StreamsRunState;
 import io.llmgw.schemas.Topics;
 import io.llmgw.settings.KafkaClientProps;
 import io.llmgw.settings.Settings;
+import io.llmgw.settings.StreamsProps;
 import io.llmgw.settings.TopicAdmin;
 import io.llmgw.settings.TopicAdmin.TopicLayout;
 import org.apache.kafka.streams.CloseOptions;
@@ -13,7 +14,6 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThr
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
 
@@ -65,23 +65,15 @@ public final class RouterService implements AutoCloseable {
         return new Topics(settings.get("TOPIC_PREFIX", Topics.DEFAULT_PREFIX));
     }
 
-    /** The Streams configuration {@link #start(Settings)} uses; visible for tests. */
+    /** The Streams configuration {@link #start(Settings)} uses: the shared defaults and the router's own. */
     @SuppressWarnings("deprecation") // the global-handler switch is deprecated because 5.0 makes it the default
     static Properties streamsProperties(final Settings settings) {
-        final Properties props = new Properties();
-        props.putAll(KafkaClientProps.streams(settings, applicationId(settings)));
-        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.getInt("ROUTER_THREADS", 1));
-        props.put(StreamsConfig.STATE_DIR_CONFIG, settings.get("STATE_DIR",
-                Path.of(System.getProperty("java.io.tmpdir"), "llmgw-state").toString()));
-        // Opts in to Kafka 5.0's behaviour now (the registry loader never throws, so nothing else changes) and
-        // silences the start-up warning about it.
-        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
-        return props;
-    }
-
-    /** True while the router processes or rebalances; false once it is shutting down, stopped or failed. */
-    public boolean isRunning() {
-        return streams.state().isRunningOrRebalancing();
+        return StreamsProps.forApp(settings, applicationId(settings))
+                .threads(settings.getInt("ROUTER_THREADS", 1))
+                // Opts in to Kafka 5.0's behaviour now (the registry loader never throws, so nothing else changes)
+                // and silences the start-up warning about it.
+                .set(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true)
+                .toProperties();
     }
 
     public KafkaStreams.State state() {

@@ -38,11 +38,6 @@ public final class RouterTopology {
     private RouterTopology() {
     }
 
-    /** Adds the router to {@code builder}, trusting that every route's topic exists (topology tests). */
-    public static void build(final StreamsBuilder builder, final Topics topics) {
-        build(builder, topics, RouteTopics.assumeExisting());
-    }
-
     /** Adds the router to {@code builder}; the launcher and the tests build the same topology through this. */
     public static void build(final StreamsBuilder builder, final Topics topics, final RouteTopics routeTopics) {
         // Registry values are read as bytes and decoded by the loader, so an unreadable route cannot stop the global
@@ -80,10 +75,6 @@ public final class RouterTopology {
     }
 
     /** The router as a {@link Topology}, for callers that need no other processors in the same application. */
-    public static Topology topology(final Topics topics) {
-        return topology(topics, RouteTopics.assumeExisting());
-    }
-
     public static Topology topology(final Topics topics, final RouteTopics routeTopics) {
         final StreamsBuilder builder = new StreamsBuilder();
         build(builder, topics, routeTopics);

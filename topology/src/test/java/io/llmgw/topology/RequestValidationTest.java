@@ -48,6 +48,7 @@ class RequestValidationTest {
     void shouldRejectWhenBodyModelIsMissingEmptyOrNotAString() {
         assertBadRequest("model", RequestValidation.invalidRequest(chat("{\"messages\":[{}]}")));
         assertBadRequest("model", RequestValidation.invalidRequest(chat("{\"model\":\"\",\"messages\":[{}]}")));
+        assertBadRequest("model", RequestValidation.invalidRequest(chat("{\"model\":\" \",\"messages\":[{}]}")));
         assertBadRequest("model", RequestValidation.invalidRequest(chat("{\"model\":7,\"messages\":[{}]}")));
     }
 
@@ -59,21 +60,8 @@ class RequestValidationTest {
     }
 
     @Test
-    void shouldFindNothingMissingWhenEnvelopeIsComplete() {
-        assertEquals(Optional.empty(), RequestValidation.incompleteEnvelope(chat("{}")));
-    }
-
-    @Test
-    void shouldNameTheMissingPartWhenEnvelopeIsIncomplete() {
-        final RequestEnvelope full = chat("{}");
-        assertEquals(Optional.of("envelope has no id"), RequestValidation.incompleteEnvelope(new RequestEnvelope(
-                null, full.endpoint(), full.model(), false, full.body(), 0, 1, 0, "g", null, 1, false)));
-        assertEquals(Optional.of("envelope has no endpoint"), RequestValidation.incompleteEnvelope(new RequestEnvelope(
-                full.id(), null, full.model(), false, full.body(), 0, 1, 0, "g", null, 1, false)));
-        assertEquals(Optional.of("envelope has no model"), RequestValidation.incompleteEnvelope(new RequestEnvelope(
-                full.id(), full.endpoint(), "", false, full.body(), 0, 1, 0, "g", null, 1, false)));
-        assertEquals(Optional.of("envelope has no body"), RequestValidation.incompleteEnvelope(new RequestEnvelope(
-                full.id(), full.endpoint(), full.model(), false, null, 0, 1, 0, "g", null, 1, false)));
+    void shouldRejectWhenStreamIsNotABoolean() {
+        assertBadRequest("stream", RequestValidation.invalidRequest(chat("{\"model\":\"m\",\"messages\":[{}],\"stream\":\"yes\"}")));
     }
 
     private static void assertBadRequest(final String param, final Optional<ApiError> error) {

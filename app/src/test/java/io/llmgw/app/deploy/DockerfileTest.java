@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The Dockerfile, read as text: a Maven build stage, a pinned JRE runtime, a non-root user, the Llmgw entry point. */
@@ -69,8 +70,17 @@ class DockerfileTest {
         final Matcher mainClass = Pattern.compile("ENTRYPOINT \\[.*\"(io\\.llmgw\\.[A-Za-z.]+)\"]").matcher(dockerfile);
         assertTrue(mainClass.find());
         assertEquals("io.llmgw.app.Llmgw", mainClass.group(1));
-        assertTrue(Class.forName(mainClass.group(1)).getMethod("main", String[].class) != null);
+        final java.lang.reflect.Method main = Class.forName(mainClass.group(1)).getMethod("main", String[].class);
+        assertTrue(java.lang.reflect.Modifier.isStatic(main.getModifiers()), "main is static: java can launch it");
+        assertEquals(void.class, main.getReturnType());
         assertTrue(dockerfile.contains("CMD [\"gateway\"]"), "a default role");
+    }
+
+    @Test
+    void shouldKeepTheBenchmarkOutOfTheProductClasspathWhenPackaged() {
+        // the image copies app/target/lib: a load generator there would ship with every gateway
+        assertThrows(ClassNotFoundException.class, () -> Class.forName("io.llmgw.bench.BenchMain"));
+        assertThrows(ClassNotFoundException.class, () -> Class.forName("io.llmgw.app.bench.BenchCommand"));
     }
 
     @Test

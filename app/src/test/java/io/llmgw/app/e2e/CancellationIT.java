@@ -7,6 +7,7 @@ import com.openai.errors.OpenAIException;
 import io.llmgw.gateway.RequestIdMint;
 import io.llmgw.gateway.ReplyPartitions;
 import io.llmgw.schemas.CancelCommand;
+import io.llmgw.schemas.CancelReason;
 import io.llmgw.schemas.Endpoint;
 import io.llmgw.schemas.Json;
 import io.llmgw.schemas.RequestEnvelope;
@@ -178,7 +179,7 @@ class CancellationIT {
                 new RequestIdMint(ReplyPartitions.all(3), 3).partitionOf(id), "test", null, 1, false);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KafkaClientProps.producer(stack.settings()),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
-            send(producer, topics.control(), id, new CancelCommand(id, "client_disconnected",
+            send(producer, topics.control(), id, new CancelCommand(id, CancelReason.CLIENT_DISCONNECTED,
                     System.currentTimeMillis()));
             try (DedicatedWorker ignored = DedicatedWorker.start(stack, model, Map.of())) {
                 send(producer, topics.modelRequests(model), id, envelope);

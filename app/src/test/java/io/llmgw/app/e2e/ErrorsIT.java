@@ -108,6 +108,9 @@ class ErrorsIT {
         final BadRequestException e = assertThrows(BadRequestException.class, () -> stack.client().chat().completions()
                 .create(withSim(E2eStack.QWEN, "{\"fail_status\":400,\"key\":\"host-400\",\"fail_times\":1}")));
         assertEquals(400, e.statusCode());
+        assertTrue(e.getMessage().contains("Simulated failure 400 on call 1 of 'host-400'."), e.getMessage());
+        // fail_times 1: a retry would have succeeded, so a 400 also proves the worker did not retry a client error
+        assertEquals(1, stack.stack().simulator().requestsForKey("host-400"));
     }
 
     @Test
@@ -123,7 +126,10 @@ class ErrorsIT {
     void shouldAnswerTheHostsStatusWhenRetriesRunOut() throws Exception {
         final String body = "{\"model\":\"" + E2eStack.QWEN + "\",\"messages\":[{\"role\":\"user\",\"content\":\"down\"}],"
                 + "\"x_sim\":{\"fail_status\":503,\"key\":\"always-503\"}}";
-        assertError(Http.post(stack.gatewayUrl() + "/chat/completions", body), 503, null);
+        final JsonNode error = assertError(Http.post(stack.gatewayUrl() + "/chat/completions", body), 503, null);
+        // WORKER_MAX_ATTEMPTS defaults to 3: the client sees the last try's answer, and the host saw exactly three
+        assertEquals("Simulated failure 503 on call 3 of 'always-503'.", error.get("message").asText());
+        assertEquals(3, stack.stack().simulator().requestsForKey("always-503"));
     }
 
     @Test

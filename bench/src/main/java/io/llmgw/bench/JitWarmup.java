@@ -1,0 +1,78 @@
+package io.llmgw.bench;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * Warms a path up until the JIT has settled, instead of for a fixed time: it sends load in consecutive windows and
+ * stops once the median latency of a clean window no longer falls against the best window seen, {@link #STABLE_WINDOWS}
+ * times in a row, or when the cap is reached. A cold gateway answers in seconds at first and in milliseconds once C2
+ * has compiled the request path; a fixed short warm-up measured the former and reported it as the product's speed.
+ *
+ * <p>Pure decision logic lives in {@link Settling} so that it is tested without load.
+ */
+final class JitWarmup {
+
+    /** Windows in a row whose p50 stays within {@link #SETTLED_RATIO} of the best before the path counts as warm. */
+    static final int STABLE_WINDOWS = 2;
+    /** A window whose p50 is within this factor of the best window's (either way) counts as "no longer falling". */
+    static final double SETTLED_RATIO = 1.15;
+    /** Windows that shed, failed or fell behind the rate say nothing about the JIT; they reset the count. */
+    static final double MIN_ACHIEVED_SHARE = 0.95;
+
+    /** What a warm-up needed: its windows' p50s, the time it took, and whether it settled before the cap. */
+    record Outcome(List<Double> windowP50s, Duration took, boolean settled) {
+    }
+
+    private JitWarmup() {
+    }
+
+    static Outcome run(final double rate, final Duration window, final Duration cap, final Duration timeout,
+                       final Supplier<CompletableFuture<io.llmgw.bench.Outcome>> operation)
+            throws InterruptedException {
+        final long started = System.nanoTime();
+        final Settling settling = new Settling();
+        final int maxOutstanding = (int) Math.min(5000, Math.max(256, rate));
+        while (!settling.settled() && System.nanoTime() - started < cap.toNanos()) {
+            final OpenLoop.Result result = OpenLoop.run(
+                    new OpenLoop.Plan(rate, Duration.ZERO, window, timeout, maxOutstanding), operation);
+            final boolean clean = result.errors() == 0 && result.achievedRate() >= MIN_ACHIEVED_SHARE * rate;
+            settling.add(result.latency().p50(), clean);
+        }
+        return new Outcome(settling.p50s(), Duration.ofNanos(System.nanoTime() - started), settling.settled());
+    }
+
+    /** The stopping rule over the windows seen so far. */
+    static final class Settling {
+
+        private final List<Double> p50s = new ArrayList<>();
+        private double best = Double.MAX_VALUE;
+        private int stable;
+
+        void add(final double p50Ms, final boolean clean) {
+            p50s.add(p50Ms);
+            if (!clean) {
+                stable = 0;
+                return;
+            }
+            // "no longer falling": neither a real improvement on the best window nor a regression from it
+            if (best != Double.MAX_VALUE && p50Ms >= best / SETTLED_RATIO && p50Ms <= best * SETTLED_RATIO) {
+                stable++;
+            } else {
+                stable = 0;
+            }
+            best = Math.min(best, p50Ms);
+        }
+
+        boolean settled() {
+            return stable >= STABLE_WINDOWS;
+        }
+
+        List<Double> p50s() {
+            return List.copyOf(p50s);
+        }
+    }
+}
