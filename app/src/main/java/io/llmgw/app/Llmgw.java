@@ -37,6 +37,8 @@ public final class Llmgw {
         final Settings settings = Settings.load();
         // before the first logger: logback reads LOG_FORMAT and LOG_LEVEL when it starts, and knows nothing of .env
         LogFormat.apply(settings);
+        // an internal loop that dies brings the process down loudly (status 70), whatever the role
+        ProcessExit.onFatalFailure();
         switch (command) {
             case "dev" -> Roles.runUntilStopped(DevStack.start(settings, DevStack.Options.fromArgs(rest)));
             case "gateway" -> Roles.runUntilStopped(Roles.gateway(settings));

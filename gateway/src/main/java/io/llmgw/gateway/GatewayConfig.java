@@ -35,6 +35,9 @@ import java.util.Set;
  * @param advertisedHost  {@code GATEWAY_ADVERTISED_HOST}: the host other gateway instances reach this one at, to
  *                        forward {@code /v1/requests} lookups; default {@code GATEWAY_HOST}, or this machine's
  *                        address when that is a wildcard
+ * @param maxFollowers    {@code GATEWAY_MAX_FOLLOWERS}, default {@value #DEFAULT_MAX_FOLLOWERS}: how many clients may
+ *                        follow {@code /v1/requests/{id}/events} at once on this instance (each costs a Kafka
+ *                        consumer); more get 429
  */
 public record GatewayConfig(
         String host,
@@ -48,7 +51,8 @@ public record GatewayConfig(
         String gatewayId,
         Topics topics,
         Duration resultRetention,
-        String advertisedHost) {
+        String advertisedHost,
+        int maxFollowers) {
 
     public static final String HOST = "GATEWAY_HOST";
     public static final String PORT = "GATEWAY_PORT";
@@ -62,6 +66,8 @@ public record GatewayConfig(
     public static final String TOPIC_PREFIX = "TOPIC_PREFIX";
     public static final String RESULT_RETENTION = "GATEWAY_RESULT_RETENTION";
     public static final String ADVERTISED_HOST = "GATEWAY_ADVERTISED_HOST";
+    public static final String MAX_FOLLOWERS = "GATEWAY_MAX_FOLLOWERS";
+    public static final int DEFAULT_MAX_FOLLOWERS = 64;
 
     public static final String DEFAULT_HOST = "0.0.0.0";
     public static final int DEFAULT_PORT = 8000;
@@ -84,6 +90,9 @@ public record GatewayConfig(
         requirePositive(PUBLISH_TIMEOUT, publishTimeout);
         requirePositive(SSE_KEEPALIVE, sseKeepAlive);
         requirePositive(RESULT_RETENTION, resultRetention);
+        if (maxFollowers < 0) {
+            throw new IllegalArgumentException(MAX_FOLLOWERS + " cannot be negative: " + maxFollowers);
+        }
         if (advertisedHost == null || advertisedHost.isBlank()) {
             throw new IllegalArgumentException(ADVERTISED_HOST + " must not be empty");
         }
@@ -104,7 +113,8 @@ public record GatewayConfig(
                 settings.get(GATEWAY_ID).orElseGet(GatewayConfig::defaultGatewayId),
                 new Topics(settings.get(TOPIC_PREFIX, Topics.DEFAULT_PREFIX)),
                 settings.getSeconds(RESULT_RETENTION, DEFAULT_RESULT_RETENTION),
-                settings.get(ADVERTISED_HOST).orElseGet(() -> reachableHost(host)));
+                settings.get(ADVERTISED_HOST).orElseGet(() -> reachableHost(host)),
+                settings.getInt(MAX_FOLLOWERS, DEFAULT_MAX_FOLLOWERS));
     }
 
     /** Like the record's own, but never prints the API keys, only how many there are. */
@@ -115,7 +125,8 @@ public record GatewayConfig(
                 + ", publishTimeout=" + publishTimeout + ", sseKeepAlive=" + sseKeepAlive
                 + ", replyPartitions=" + replyPartitions.map(ReplyPartitions::toString).orElse("all")
                 + ", gatewayId=" + gatewayId + ", topics=" + topics.prefix()
-                + ", resultRetention=" + resultRetention + ", advertisedHost=" + advertisedHost + "]";
+                + ", resultRetention=" + resultRetention + ", advertisedHost=" + advertisedHost
+                + ", maxFollowers=" + maxFollowers + "]";
     }
 
     public boolean enforcesApiKeys() {

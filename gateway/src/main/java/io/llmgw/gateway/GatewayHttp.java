@@ -48,6 +48,8 @@ public record GatewayHttp(GatewayConfig config, ModelCatalog models, RequestPubl
                           EventLog eventLog) {
 
     public static final String REQUEST_ID_HEADER = "X-Request-Id";
+    /** The readiness check that {@code /health} answers too: false once an internal loop of the process died. */
+    public static final String ALIVE_CHECK = "alive";
 
     private static final Logger LOG = LoggerFactory.getLogger(GatewayHttp.class);
     private static final String REQUEST_ID = "llmgw.requestId";
@@ -72,7 +74,7 @@ public record GatewayHttp(GatewayConfig config, ModelCatalog models, RequestPubl
             routes.get("/v1/models", authenticated(auth, this::listModels));
             // <model> rather than {model}: model ids contain slashes (Qwen/Qwen2.5-72B-Instruct-AWQ)
             routes.get("/v1/models/<model>", authenticated(auth, this::showModel));
-            routes.get("/health", ctx -> JsonResponse.send(ctx, 200, status("ok")));
+            routes.get("/health", this::health);
             routes.get("/ready", this::ready);
             routes.get("/metrics", ctx -> ctx.contentType(MetricsText.CONTENT_TYPE).result(metrics.scrape()));
             ApiDocs.register(routes);
@@ -133,6 +135,12 @@ public record GatewayHttp(GatewayConfig config, ModelCatalog models, RequestPubl
         models.find(model).ifPresentOrElse(
                 route -> JsonResponse.send(ctx, 200, ModelObjects.model(route)),
                 () -> JsonResponse.error(ctx, ApiError.modelNotFound(model)));
+    }
+
+    /** 200 while the process can serve; 503 once an internal loop died (the process is about to exit). */
+    private void health(final Context ctx) {
+        final boolean alive = readiness.checks().getOrDefault(ALIVE_CHECK, true);
+        JsonResponse.send(ctx, alive ? 200 : 503, status(alive ? "ok" : "failed"));
     }
 
     private void ready(final Context ctx) {

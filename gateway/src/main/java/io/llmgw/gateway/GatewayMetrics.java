@@ -3,6 +3,7 @@ package io.llmgw.gateway;
 import io.llmgw.schemas.CancelReason;
 import io.llmgw.schemas.Endpoint;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -12,14 +13,10 @@ import java.time.Duration;
 import java.util.function.Supplier;
 
 /**
- * The gateway's Prometheus metrics: {@code llmgw_gateway_requests_total{model,endpoint,status}},
- * {@code llmgw_gateway_request_duration_seconds{model,endpoint}} (accepted to last byte),
- * {@code llmgw_gateway_cancels_total{reason}}, {@code llmgw_gateway_async_requests_total{model,endpoint}} and
- * {@code llmgw_gateway_pending_requests}.
+ * The gateway's Prometheus metrics. Their names and tags are listed once, in the README's Metrics table, which
+ * {@code OpsIT} checks against what {@code /metrics} exports.
  */
 public final class GatewayMetrics {
-
-    /** What Prometheus expects from a text scrape. */
 
     /** Stands in for the model tag when the request never named a known model, so bad input cannot add series. */
     static final String NO_MODEL = "none";
@@ -80,6 +77,27 @@ public final class GatewayMetrics {
     public void gaugePending(final Supplier<Number> pending) {
         Gauge.builder("llmgw.gateway.pending.requests", pending)
                 .description("Requests waiting for their reply")
+                .register(registry);
+    }
+
+    /**
+     * {@code llmgw_gateway_reply_records_total{outcome}}: events records the reply consumer read, by what became of
+     * them (delivered to a waiting client, ignored because nobody here waits, unreadable); read amplification is
+     * all of them over the delivered ones.
+     */
+    public void countReplyRecords(final String outcome, final Supplier<Number> count) {
+        FunctionCounter.builder("llmgw.gateway.reply.records", count, number -> number.get().doubleValue())
+                .description("Events records read by the reply consumer, by outcome: delivered, ignored, unreadable")
+                .tag("outcome", outcome)
+                .register(registry);
+    }
+
+    /** {@code llmgw_unreadable_records_total{topic,stage}}: records skipped or dead-lettered as unreadable. */
+    public void countUnreadable(final String topic, final String stage, final Supplier<Number> count) {
+        FunctionCounter.builder("llmgw.unreadable.records", count, number -> number.get().doubleValue())
+                .description("Records that could not be read and were skipped (or dead-lettered), by topic and reader")
+                .tag("topic", topic)
+                .tag("stage", stage)
                 .register(registry);
     }
 

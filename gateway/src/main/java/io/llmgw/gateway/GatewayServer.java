@@ -1,6 +1,7 @@
 package io.llmgw.gateway;
 
 import io.llmgw.runtime.ClusterProbe;
+import io.llmgw.runtime.ProcessFailure;
 import io.javalin.Javalin;
 import io.llmgw.schemas.ApiError;
 import io.llmgw.schemas.CancelCommand;
@@ -51,11 +52,13 @@ public final class GatewayServer implements AutoCloseable {
     private final PendingReplies pending;
     private final Javalin http;
     private final RequestResults results;
+    private final ProcessFailure failure;
     private volatile boolean closing;
 
     private GatewayServer(final Settings settings, final GatewayConfig config, final List<AutoCloseable> resources,
-                          final PrometheusMeterRegistry registry) {
+                          final PrometheusMeterRegistry registry, final ProcessFailure failure) {
         this.config = config;
+        this.failure = failure;
         this.resources = resources;
         final Topics topics = config.topics();
         final TopicAdmin.TopicLayout layout = TopicAdmin.TopicLayout.from(settings);
@@ -69,23 +72,29 @@ public final class GatewayServer implements AutoCloseable {
 
         this.pending = new PendingReplies();
         this.publisher = opened(KafkaRequestPublisher.create(settings, config));
-        this.replyConsumer = opened(ReplyConsumer.start(settings, config, replyPartitions, pending));
-        this.models = opened(ModelDirectory.start(settings, config));
+        this.replyConsumer = opened(ReplyConsumer.start(settings, config, replyPartitions, pending, failure));
+        this.models = opened(ModelDirectory.start(settings, config, failure));
 
         opened(new KafkaClientMetrics(publisher.producer())).bindTo(registry);
         opened(new KafkaClientMetrics(replyConsumer.consumer())).bindTo(registry);
         final GatewayMetrics metrics = new GatewayMetrics(registry);
         metrics.gaugePending(pending::size);
+        metrics.countReplyRecords("delivered", replyConsumer::delivered);
+        metrics.countReplyRecords("ignored", replyConsumer::ignored);
+        metrics.countReplyRecords("unreadable", replyConsumer::unreadable);
+        metrics.countUnreadable(topics.events().name(), "gateway-replies", replyConsumer::unreadable);
+        metrics.countUnreadable(topics.models().name(), "gateway-models", models::unreadable);
         final HttpClient peers = opened(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(PEER_TIMEOUT).build());
         final RequestLocator locator = new RequestLocator(peers, PEER_TIMEOUT, config.gatewayId());
         this.http = new GatewayHttp(config, models, publisher, pending,
-                new RequestIdMint(replyPartitions, eventPartitions), () -> !closing && replyConsumer.isReady(),
+                new RequestIdMint(replyPartitions, eventPartitions),
+                () -> !closing && !failure.hasFailed() && replyConsumer.isReady(),
                 this::checks, metrics, locator, KafkaEventLog.create(settings, config)).create();
         http.start(config.host(), config.port());
         // started after the server listens: its interactive-query address is this instance's actual HTTP port
         try {
-            this.results = opened(RequestResults.start(settings, config, http.port()));
+            this.results = opened(RequestResults.start(settings, config, http.port(), failure));
             opened(new KafkaStreamsMetrics(results.kafkaStreams())).bindTo(registry);
         } catch (final RuntimeException e) {
             http.stop();
@@ -110,13 +119,19 @@ public final class GatewayServer implements AutoCloseable {
      * which {@code /metrics} serves: the launcher passes the process's registry, with JVM metrics bound to it.
      */
     public static GatewayServer start(final Settings settings, final PrometheusMeterRegistry registry) {
+        return start(settings, registry, ProcessFailure.process());
+    }
+
+    /** Like {@link #start(Settings, PrometheusMeterRegistry)}, its internal loops reporting to {@code failure}. */
+    public static GatewayServer start(final Settings settings, final PrometheusMeterRegistry registry,
+                                      final ProcessFailure failure) {
         final GatewayConfig config = GatewayConfig.from(settings);
         if (!config.enforcesApiKeys()) {
             LOG.warn("{} is not set: the gateway accepts requests with any API key, or none", GatewayConfig.API_KEYS);
         }
         final List<AutoCloseable> resources = new ArrayList<>();
         try {
-            final GatewayServer server = new GatewayServer(settings, config, resources, registry);
+            final GatewayServer server = new GatewayServer(settings, config, resources, registry, failure);
             LOG.info("gateway {} listening on http://{}:{} (reply partitions {} of {}; API keys {})",
                     config.gatewayId(), config.host(), server.port(), server.replyPartitions,
                     config.topics().events().name(), config.enforcesApiKeys() ? "enforced" : "NOT enforced");
@@ -185,13 +200,20 @@ public final class GatewayServer implements AutoCloseable {
         LOG.info("gateway {} stopped ({} waiting request(s) cancelled)", config.gatewayId(), abandoned.size());
     }
 
+    /** Where this gateway's internal loops report a fatal failure. */
+    public ProcessFailure failure() {
+        return failure;
+    }
+
     private Map<String, Boolean> checks() {
         final Map<String, Boolean> checks = new LinkedHashMap<>();
+        // false once an internal loop died: /health turns 503 too, and the launcher exits
+        checks.put(GatewayHttp.ALIVE_CHECK, !failure.hasFailed());
         checks.put("accepting", !closing);
         checks.put("kafka", probe.reachable());
         checks.put("replies", replyConsumer.isReady());
         checks.put("models", models.isLoaded());
-        checks.put("results", results != null && results.isAlive());
+        checks.put("results", results != null && results.isServing());
         return checks;
     }
 

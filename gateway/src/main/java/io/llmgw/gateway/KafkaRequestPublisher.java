@@ -70,11 +70,18 @@ public final class KafkaRequestPublisher implements RequestPublisher, AutoClosea
      */
     @Override
     public void publish(final RequestEnvelope envelope) throws PublishException {
+        // One deadline for the whole publish. send() itself may block up to max.block.ms (the publish timeout) while
+        // it waits for metadata; a second send, or a full timeout per step, made a client wait twice the timeout
+        // for its 503 when the brokers were away.
+        final long deadline = System.nanoTime() + timeout.toNanos();
         try {
             final Future<RecordMetadata> request = producer.send(record(topics.requests(), envelope.id(), envelope));
+            if (request.isDone()) {
+                request.get(); // failed already (send() gave up waiting for metadata): no marker, no second wait
+            }
             final Future<RecordMetadata> marker = producer.send(marker(envelope));
-            request.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            awaitMarker(envelope.id(), marker);
+            request.get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
+            awaitMarker(envelope.id(), marker, deadline);
         } catch (final ExecutionException e) {
             throw failure(e.getCause());
         } catch (final TimeoutException e) {
@@ -115,9 +122,14 @@ public final class KafkaRequestPublisher implements RequestPublisher, AutoClosea
                 events.valueSerde().encode(ResponseEvent.queued(envelope)));
     }
 
-    private void awaitMarker(final String id, final Future<RecordMetadata> marker) throws InterruptedException {
+    private static long remainingMillis(final long deadlineNanos) {
+        return Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+    }
+
+    private void awaitMarker(final String id, final Future<RecordMetadata> marker, final long deadlineNanos)
+            throws InterruptedException {
         try {
-            marker.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            marker.get(remainingMillis(deadlineNanos), TimeUnit.MILLISECONDS);
         } catch (final ExecutionException | TimeoutException e) {
             RequestLog.with(id, () -> LOG.warn("the queued marker of {} was not written: {}", id, e.toString()));
         }

@@ -1,5 +1,6 @@
 package io.llmgw.gateway;
 
+import io.llmgw.runtime.ProcessFailure;
 import io.llmgw.schemas.Decoded;
 import io.llmgw.schemas.ModelRoute;
 import io.llmgw.schemas.Topic;
@@ -14,6 +15,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -27,10 +29,13 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The gateway's view of the compacted model registry ({@code topics.models()}): read from the beginning, then kept
- * up to date for the life of the process; a tombstone removes a model.
+ * up to date for the life of the process; a tombstone removes a model. A record it cannot use is skipped and counted
+ * (every gateway and router reads every registry record, so none of them dead-letters it); if the loop dies anyway it
+ * reports to {@link ProcessFailure}.
  *
  * <p>Threading: one platform thread owns the consumer and is the only writer of {@code routes}; HTTP handlers read
  * the concurrent map. Other threads only call {@link Consumer#wakeup()} (in {@link #close()}).
@@ -44,6 +49,8 @@ public final class ModelDirectory implements ModelCatalog, AutoCloseable {
     private final Consumer<String, byte[]> consumer;
     private final Topic<String, ModelRoute> topic;
     private final Map<String, ModelRoute> routes = new ConcurrentSkipListMap<>();
+    private final ProcessFailure failure;
+    private final LongAdder unreadable = new LongAdder();
     private final Thread thread;
     private final CountDownLatch closing = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -51,21 +58,25 @@ public final class ModelDirectory implements ModelCatalog, AutoCloseable {
     private volatile boolean loaded;
     private Map<TopicPartition, Long> endAtStart;
 
-    ModelDirectory(final Consumer<String, byte[]> consumer, final Topic<String, ModelRoute> topic) {
+    ModelDirectory(final Consumer<String, byte[]> consumer, final Topic<String, ModelRoute> topic,
+                   final ProcessFailure failure) {
         this.consumer = consumer;
+        this.failure = failure;
         this.topic = topic;
         this.thread = Thread.ofPlatform().name("llmgw-model-directory").daemon().unstarted(this::run);
     }
 
-    public static ModelDirectory start(final Settings settings, final GatewayConfig config) {
+    public static ModelDirectory start(final Settings settings, final GatewayConfig config,
+                                       final ProcessFailure failure) {
         final Map<String, Object> props = KafkaClientProps.consumer(settings);
         props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "llmgw-gateway-models-" + config.gatewayId());
         return start(new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer()),
-                config.topics().models());
+                config.topics().models(), failure);
     }
 
-    static ModelDirectory start(final Consumer<String, byte[]> consumer, final Topic<String, ModelRoute> topic) {
-        final ModelDirectory directory = new ModelDirectory(consumer, topic);
+    static ModelDirectory start(final Consumer<String, byte[]> consumer, final Topic<String, ModelRoute> topic,
+                                final ProcessFailure failure) {
+        final ModelDirectory directory = new ModelDirectory(consumer, topic, failure);
         directory.thread.start();
         return directory;
     }
@@ -78,6 +89,11 @@ public final class ModelDirectory implements ModelCatalog, AutoCloseable {
     @Override
     public List<ModelRoute> all() {
         return List.copyOf(routes.values());
+    }
+
+    /** Registry records skipped because they could not be used. */
+    long unreadable() {
+        return unreadable.sum();
     }
 
     @Override
@@ -110,10 +126,13 @@ public final class ModelDirectory implements ModelCatalog, AutoCloseable {
             }
         } catch (final WakeupException | InterruptException e) {
             if (running) {
-                LOG.error("model directory interrupted while running; the model list is frozen", e);
+                failure.report("the model directory (interrupted while running)", e);
             }
-        } catch (final RuntimeException e) {
-            LOG.error("model directory failed; the model list is frozen", e);
+        } catch (final RuntimeException | Error e) {
+            failure.report("the model directory", e);
+            if (e instanceof Error error) {
+                throw error;
+            }
         } finally {
             closeQuietly();
             stopped.countDown();
@@ -139,7 +158,11 @@ public final class ModelDirectory implements ModelCatalog, AutoCloseable {
     private void pollOnce() {
         try {
             for (final ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
-                apply(record);
+                try {
+                    apply(record);
+                } catch (final RuntimeException e) {
+                    skip(record, e.toString());
+                }
             }
             if (!loaded && caughtUp()) {
                 loaded = true;
@@ -147,6 +170,10 @@ public final class ModelDirectory implements ModelCatalog, AutoCloseable {
             }
         } catch (final WakeupException | InterruptException e) {
             throw e;
+        } catch (final RecordDeserializationException e) {
+            unreadable.increment();
+            LOG.warn("skipping a registry record the consumer cannot read at {}@{}", e.topicPartition(), e.offset());
+            consumer.seek(e.topicPartition(), e.offset() + 1);
         } catch (final KafkaException e) {
             LOG.warn("reading the model registry failed, retrying: {}", e.toString());
         }
@@ -155,8 +182,7 @@ public final class ModelDirectory implements ModelCatalog, AutoCloseable {
     private void apply(final ConsumerRecord<String, byte[]> record) {
         final String model = record.key();
         if (model == null) {
-            LOG.warn("skipping model registry record without a key at {}-{}@{}", record.topic(), record.partition(),
-                    record.offset());
+            skip(record, "no key");
             return;
         }
         if (record.value() == null) {
@@ -166,16 +192,21 @@ public final class ModelDirectory implements ModelCatalog, AutoCloseable {
             return;
         }
         switch (topic.valueSerde().decode(record.value())) {
-            case Decoded.Ok<ModelRoute> ok when model.equals(ok.value().model()) -> {
+            case Decoded.Ok<ModelRoute> ok when model.equals(ok.value().model()) && ok.value().topic() != null -> {
                 if (!ok.value().equals(routes.put(model, ok.value())) && loaded) {
                     LOG.info("model {} is served through {}", model, ok.value().topic());
                 }
             }
-            case Decoded.Ok<ModelRoute> ok -> LOG.warn("skipping model registry record at {}-{}@{}: key {} names"
-                    + " model {}", record.topic(), record.partition(), record.offset(), model, ok.value().model());
-            case Decoded.Failed<ModelRoute> failed -> LOG.warn("skipping unreadable model registry record at {}-{}@{}"
-                    + " (key {}): {}", record.topic(), record.partition(), record.offset(), model, failed.reason());
+            case Decoded.Ok<ModelRoute> ok -> skip(record, "key " + model + " names model " + ok.value().model()
+                    + " (topic " + ok.value().topic() + ")");
+            case Decoded.Failed<ModelRoute> failed -> skip(record, failed.reason());
         }
+    }
+
+    private void skip(final ConsumerRecord<String, byte[]> record, final String reason) {
+        unreadable.increment();
+        LOG.warn("skipping unusable model registry record at {}-{}@{} (key {}): {}", record.topic(),
+                record.partition(), record.offset(), record.key(), reason);
     }
 
     private boolean caughtUp() {

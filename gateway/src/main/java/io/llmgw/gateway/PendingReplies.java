@@ -28,8 +28,16 @@ public final class PendingReplies {
         byId.remove(id);
     }
 
+    /** True when a client here waits for request {@code id}. */
+    public boolean isWaiting(final String id) {
+        return id != null && byId.containsKey(id);
+    }
+
     /** Hands an event to the request it belongs to; false when nobody here waits for it. */
     public boolean dispatch(final ResponseEvent event) {
+        if (event == null || event.id() == null) {
+            return false;
+        }
         final PendingReply pending = byId.get(event.id());
         if (pending == null) {
             return false;

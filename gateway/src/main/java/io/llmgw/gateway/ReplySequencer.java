@@ -21,12 +21,13 @@ import java.util.TreeMap;
  * <ol>
  *   <li>lifecycle markers (queued, started) are never part of a reply and are dropped;</li>
  *   <li>after the end has been delivered, everything is dropped;</li>
- *   <li>an error event ends the reply at once, whatever its seq or attempt;</li>
+ *   <li>once locked to attempt A (below), an event of an earlier attempt, an error included, is dropped;</li>
+ *   <li>an error event ends the reply at once, whatever its seq;</li>
  *   <li>before any chunk: a complete event is delivered and ends the reply; chunk 0 locks the reply to its attempt;
  *       later chunks wait until the gap before them fills;</li>
  *   <li>once locked to attempt A: an event of a later attempt means A's worker died after the client saw part of
- *       A's tokens, and a re-run would repeat them, so the reply ends with a 502 error; an event of an earlier attempt
- *       comes from a generation the client never saw and is dropped; a seq already delivered is a duplicate and is
+ *       A's tokens, and a re-run would repeat them, so the reply ends with a 502 error; a seq already delivered is a
+ *       duplicate and is
  *       dropped; the next seq is delivered with whatever waited behind it; a later seq waits.</li>
  * </ol>
  */
@@ -45,7 +46,11 @@ public final class ReplySequencer {
 
     /** The replies this event releases, in order; empty when it must wait or be dropped. */
     public List<Reply> accept(final ResponseEvent event) {
-        if (finished || event.type().isMarker()) {
+        if (finished || event.type() == null || event.type().isMarker()) {
+            return List.of();
+        }
+        if (lockedAttempt != null && event.attempt() < lockedAttempt) {
+            // a generation the client never saw, its error included: it must not end a stream of a newer one
             return List.of();
         }
         if (event.type() == EventType.ERROR) {
@@ -57,7 +62,7 @@ public final class ReplySequencer {
         if (event.attempt() > lockedAttempt) {
             return finish(Reply.Failed.of(ApiError.upstream(502, FAILOVER_MESSAGE)));
         }
-        if (event.attempt() < lockedAttempt || event.seq() < nextSeq) {
+        if (event.seq() < nextSeq) {
             return List.of();
         }
         if (event.seq() > nextSeq) {

@@ -1,7 +1,10 @@
 package io.llmgw.gateway;
 
+import io.llmgw.runtime.ProcessFailure;
+import io.llmgw.runtime.StreamsRunState;
 import io.llmgw.settings.Settings;
 import io.llmgw.settings.StreamsProps;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -9,7 +12,6 @@ import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
@@ -37,11 +39,14 @@ public final class RequestResults implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RequestResults.class);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+    /** The broker's default minimum is 6 s; 10 s leaves room for a slow heartbeat on a busy machine. */
+    static final int SESSION_TIMEOUT_MS = 10_000;
 
     private final KafkaStreams streams;
     private final HostInfo self;
     private final Path stateDir;
     private final boolean ephemeralState;
+    private volatile boolean hasRun;
 
     private RequestResults(final KafkaStreams streams, final HostInfo self, final Path stateDir,
                            final boolean ephemeralState) {
@@ -52,17 +57,15 @@ public final class RequestResults implements AutoCloseable {
     }
 
     /** Starts the results app; returns without waiting for it to be RUNNING. */
-    public static RequestResults start(final Settings settings, final GatewayConfig config, final int httpPort) {
+    public static RequestResults start(final Settings settings, final GatewayConfig config, final int httpPort,
+                                       final ProcessFailure failure) {
         final HostInfo self = new HostInfo(config.advertisedHost(), httpPort);
         final Path stateDir = StreamsProps.stateRoot(settings).resolve("gateway-" + config.gatewayId());
         final Properties props = streamsProperties(settings, config, self, stateDir);
         final KafkaStreams streams = new KafkaStreams(
                 RequestResultsTopology.build(config.topics(), config.resultRetention()), props);
-        streams.setUncaughtExceptionHandler(exception -> {
-            LOG.error("request results stream thread failed; replacing it", exception);
-            return StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
-        streams.setStateListener((next, previous) -> LOG.debug("request results {} -> {}", previous, next));
+        // dead threads are replaced within limits; the app ending in ERROR is reported and brings the process down
+        StreamsRunState.watch(streams, "the request results of gateway " + config.gatewayId(), LOG, failure);
         final RequestResults results = new RequestResults(streams, self,
                 stateDir, settings.get(GatewayConfig.GATEWAY_ID).isEmpty());
         streams.start();
@@ -74,12 +77,17 @@ public final class RequestResults implements AutoCloseable {
     /** The Streams configuration {@link #start} uses: the shared defaults and the results app's own. */
     static Properties streamsProperties(final Settings settings, final GatewayConfig config, final HostInfo self,
                                         final Path stateDir) {
-        return StreamsProps.forApp(settings, config.topics().prefix() + "-gateway-results")
+        final StreamsProps props = StreamsProps.forApp(settings, config.topics().prefix() + "-gateway-results")
                 .threads(1)
                 .stateDir(stateDir)
                 .set(StreamsConfig.CLIENT_ID_CONFIG, "llmgw-gateway-results-" + config.gatewayId())
-                .set(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port())
-                .toProperties();
+                .set(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+        // A fixed GATEWAY_ID makes the instance a static member (KIP-345): restarted with the same id it takes its
+        // partitions back at once, without waiting for the dead member's session or a rebalance, so lookups answer
+        // within seconds of /ready. A shorter session lets the others take over sooner from one that stays dead.
+        settings.get(GatewayConfig.GATEWAY_ID).ifPresent(id ->
+                props.consumer(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "llmgw-results-" + id));
+        return props.consumer(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, SESSION_TIMEOUT_MS).toProperties();
     }
 
     /** The Streams instance, for metrics binders; its lifecycle stays with this object. */
@@ -90,6 +98,19 @@ public final class RequestResults implements AutoCloseable {
     /** True while the app runs or rebalances. */
     public boolean isAlive() {
         return streams.state().isRunningOrRebalancing();
+    }
+
+    /**
+     * True once the app has been RUNNING (its partitions assigned and its store restored: lookups answer) and while
+     * it runs or rebalances since. A rebalance later does not make the gateway unready, or every gateway would leave
+     * its load balancer whenever one of them joins.
+     */
+    public boolean isServing() {
+        final KafkaStreams.State state = streams.state();
+        if (state == KafkaStreams.State.RUNNING) {
+            hasRun = true;
+        }
+        return hasRun && state.isRunningOrRebalancing();
     }
 
     /** Where request {@code id} is kept, and what this instance knows of it when it is kept here. */

@@ -1,10 +1,12 @@
 package io.llmgw.gateway;
 
+import io.llmgw.schemas.DeadLetterHeaders;
 import io.llmgw.schemas.Decoded;
 import io.llmgw.schemas.JsonSerde;
 import io.llmgw.schemas.ResponseEvent;
 import io.llmgw.schemas.Topics;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.Topology;
@@ -27,6 +29,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableSet;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -41,6 +44,8 @@ public final class RequestResultsTopology {
     public static final String STORE = "request-results";
     static final String SOURCE = "events";
     static final String PROCESSOR = "request-state";
+    static final String DLQ_SINK = "dlq";
+    static final String STAGE = "gateway-results";
     /** How long after its deadline a request nobody ended is called expired; the worker's own event comes first. */
     static final Duration EXPIRY_GRACE = Duration.ofSeconds(2);
     /** How often unfinished requests are checked against their deadlines. */
@@ -56,9 +61,9 @@ public final class RequestResultsTopology {
         final Topology topology = new Topology();
         topology.addSource(SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
                 topics.events().name());
-        topology.addProcessor(PROCESSOR, new ProcessorSupplier<String, byte[], Void, Void>() {
+        topology.addProcessor(PROCESSOR, new ProcessorSupplier<String, byte[], String, byte[]>() {
             @Override
-            public Processor<String, byte[], Void, Void> get() {
+            public Processor<String, byte[], String, byte[]> get() {
                 return new RequestStateProcessor(topics.events().valueSerde(), retention);
             }
 
@@ -67,6 +72,9 @@ public final class RequestResultsTopology {
                 return Set.of(storeBuilder());
             }
         }, SOURCE);
+        // the one reader that sees every events record exactly once (one group for all gateways): it dead-letters
+        topology.addSink(DLQ_SINK, topics.dlqName(), Serdes.String().serializer(), Serdes.ByteArray().serializer(),
+                PROCESSOR);
         return topology;
     }
 
@@ -103,7 +111,8 @@ public final class RequestResultsTopology {
     }
 
     /**
-     * Applies each event to its request's state; expires requests nobody ended soon after their deadline; forgets the
+     * Applies each event to its request's state; sends what cannot be read (no key, not an event, key and id
+     * disagree, or an event the state cannot take) to the dead-letter topic; expires requests nobody ended soon after their deadline; forgets the
      * ones past retention.
      *
      * <p>Expiry is checked every {@link #EXPIRY_CHECK} against an in-memory index of the unfinished requests by
@@ -112,13 +121,13 @@ public final class RequestResultsTopology {
      *
      * <p>Threading: Kafka Streams calls everything here on the task's stream thread.
      */
-    static final class RequestStateProcessor implements Processor<String, byte[], Void, Void> {
+    static final class RequestStateProcessor implements Processor<String, byte[], String, byte[]> {
 
         private final JsonSerde<ResponseEvent> events;
         private final Duration retention;
         private final Map<String, Long> deadlineOf = new HashMap<>();
         private final NavigableSet<Unfinished> byDeadline = new TreeSet<>();
-        private ProcessorContext<Void, Void> context;
+        private ProcessorContext<String, byte[]> context;
         private KeyValueStore<String, byte[]> store;
 
         /** An unfinished request in the expiry index. */
@@ -136,7 +145,7 @@ public final class RequestResultsTopology {
         }
 
         @Override
-        public void init(final ProcessorContext<Void, Void> context) {
+        public void init(final ProcessorContext<String, byte[]> context) {
             this.context = context;
             this.store = context.getStateStore(STORE);
             try (KeyValueIterator<String, byte[]> all = store.all()) {
@@ -153,16 +162,35 @@ public final class RequestResultsTopology {
 
         @Override
         public void process(final Record<String, byte[]> record) {
-            final ResponseEvent event = switch (events.decode(record.value())) {
-                case Decoded.Ok<ResponseEvent> ok -> ok.value();
-                case Decoded.Failed<ResponseEvent> failed -> {
-                    LOG.warn("results: skipping an unreadable event (key {}): {}", record.key(), failed.reason());
-                    yield null;
-                }
-            };
-            if (event == null || event.id() == null) {
+            if (record.key() == null) {
+                deadLetter(record, "an events record without a key");
                 return;
             }
+            switch (events.decode(record.value())) {
+                case Decoded.Ok<ResponseEvent> ok when record.key().equals(ok.value().id())
+                        && ok.value().type() != null -> {
+                    try {
+                        apply(record, ok.value());
+                    } catch (final RuntimeException e) {
+                        deadLetter(record, "the request state cannot take this event: " + e);
+                    }
+                }
+                case Decoded.Ok<ResponseEvent> ok -> deadLetter(record, "an event whose id (" + ok.value().id()
+                        + ") is not its key, or without a type");
+                case Decoded.Failed<ResponseEvent> failed -> deadLetter(record, failed.reason());
+            }
+        }
+
+        private void deadLetter(final Record<String, byte[]> record, final String reason) {
+            final Optional<RecordMetadata> source = context.recordMetadata();
+            LOG.warn("results: events record {} sent to the dead-letter topic: {}", record.key(), reason);
+            final Headers headers = DeadLetterHeaders.of(record.headers(), reason, STAGE,
+                    source.map(RecordMetadata::topic).orElse(null), source.map(RecordMetadata::partition).orElse(-1),
+                    source.map(RecordMetadata::offset).orElse(-1L));
+            context.forward(new Record<>(record.key(), record.value(), record.timestamp(), headers), DLQ_SINK);
+        }
+
+        private void apply(final Record<String, byte[]> record, final ResponseEvent event) {
             final RecordMetadata source = context.recordMetadata().orElseThrow();
             final long now = context.currentSystemTimeMs();
             final RequestState previous = decode(store.get(event.id()));

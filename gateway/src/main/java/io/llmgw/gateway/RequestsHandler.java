@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.Optional;
+import java.util.concurrent.Semaphore;
 
 /**
  * Requests you can come back to, from any gateway instance:
@@ -34,6 +35,8 @@ final class RequestsHandler {
     private final BearerAuth auth;
     private final RequestDirectory directory;
     private final EventLog eventLog;
+    /** Followers of {@code /events} at once: each holds a Kafka consumer for as long as it follows. */
+    private final Semaphore followers;
 
     RequestsHandler(final GatewayConfig config, final BearerAuth auth, final RequestDirectory directory,
                     final EventLog eventLog) {
@@ -41,6 +44,7 @@ final class RequestsHandler {
         this.auth = auth;
         this.directory = directory;
         this.eventLog = eventLog;
+        this.followers = new Semaphore(config.maxFollowers());
     }
 
     void show(final Context ctx) {
@@ -78,7 +82,20 @@ final class RequestsHandler {
         if (found.isEmpty()) {
             return;
         }
-        final RequestState state = found.get();
+        if (!followers.tryAcquire()) {
+            JsonResponse.error(ctx, new ApiError(429, "Too many clients follow request events on this gateway"
+                    + " (at most " + config.maxFollowers() + ", GATEWAY_MAX_FOLLOWERS); retry shortly or poll "
+                    + PATH_PREFIX + id + ".", "rate_limit_error", null, "too_many_followers"));
+            return;
+        }
+        try {
+            follow(ctx, id, found.get(), after);
+        } finally {
+            followers.release();
+        }
+    }
+
+    private void follow(final Context ctx, final String id, final RequestState state, final long after) {
         final Optional<EventLog.Cursor> opened = eventLog.open(id, state.partition(), state.firstOffset());
         if (opened.isEmpty()) {
             JsonResponse.error(ctx, new ApiError(410, "The events of request " + id + " are no longer kept by Kafka;"

@@ -45,7 +45,7 @@ class ApiDocsTest {
     void createApp() {
         final GatewayConfig config = new GatewayConfig("127.0.0.1", 0, Set.of(), 1024, Duration.ofSeconds(5),
                 Duration.ofSeconds(1), Duration.ofSeconds(15), Optional.empty(), "gw-docs", new Topics("test"),
-                Duration.ofHours(1), "127.0.0.1");
+                Duration.ofHours(1), "127.0.0.1", 2);
         app = new GatewayHttp(config, FakeModels.of("gpt-4o"), new RecordingPublisher(), new PendingReplies(),
                 new RequestIdMint(ReplyPartitions.parse("0"), 1), () -> true, () -> Map.of("models", true),
                 new GatewayMetrics(), new FakeRequests(), new FakeEventLog()).create();

@@ -72,7 +72,7 @@ class GatewayHttpTest {
     private void start(final Duration requestTimeout, final Duration keepAlive) {
         final GatewayConfig config = new GatewayConfig("127.0.0.1", 0, Set.of(KEY), 1024, requestTimeout,
                 Duration.ofSeconds(1), keepAlive, Optional.of(partitions), "gw-test", new Topics("test"),
-                Duration.ofHours(1), "127.0.0.1");
+                Duration.ofHours(1), "127.0.0.1", 2);
         app = new GatewayHttp(config, models, publisher, replies, new RequestIdMint(partitions, 6), accepting::get,
                 () -> Map.of("models", models.isLoaded()), metrics, requests, eventLog).create()
                 .start("127.0.0.1", 0);
@@ -714,6 +714,23 @@ class GatewayHttpTest {
                     readAll(events));
         }
         assertEquals(eventLog.opened, eventLog.closed, "the cursor is closed when the stream ends");
+    }
+
+    @Test
+    void shouldAnswer429WhenMoreClientsFollowEventsThanTheCapAllows() throws Exception {
+        start(Duration.ofSeconds(30), Duration.ofMillis(100));
+        final String id = "req_followed";
+        requests.states.put(id, state(id, RequestStatus.RUNNING, null, null));
+
+        try (Response first = call(get("/v1/requests/" + id + "/events"));
+             Response second = call(get("/v1/requests/" + id + "/events"))) {
+            // both are inside the follow loop once they have sent a keep-alive
+            assertEquals(": keep-alive", first.body().source().readUtf8LineStrict());
+            assertEquals(": keep-alive", second.body().source().readUtf8LineStrict());
+            try (Response third = call(get("/v1/requests/" + id + "/events"))) {
+                assertOpenAiError(third, 429, "too_many_followers");
+            }
+        }
     }
 
     @Test

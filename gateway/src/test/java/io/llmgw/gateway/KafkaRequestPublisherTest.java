@@ -45,4 +45,29 @@ class KafkaRequestPublisherTest {
         assertEquals(EventType.QUEUED, event.type());
         assertEquals(ResponseEvent.MARKER_SEQ, event.seq());
     }
+
+    @Test
+    void shouldFailWithoutASecondSendWhenTheFirstSendAlreadyGaveUpOnMetadata() {
+        final java.util.concurrent.atomic.AtomicInteger sends = new java.util.concurrent.atomic.AtomicInteger();
+        // what KafkaProducer.send returns after blocking max.block.ms for metadata: a future that failed already
+        final MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(),
+                new ByteArraySerializer()) {
+            @Override
+            public synchronized java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> send(
+                    final ProducerRecord<byte[], byte[]> record) {
+                sends.incrementAndGet();
+                return java.util.concurrent.CompletableFuture.failedFuture(
+                        new org.apache.kafka.common.errors.TimeoutException("Topic not present in metadata after"
+                                + " 10000 ms."));
+            }
+        };
+        final RequestEnvelope envelope = new RequestEnvelope("req_2", Endpoint.CHAT_COMPLETIONS, "m", false,
+                Json.object().put("model", "m"), 1_000, 61_000, 4, "gw", null, 1, false);
+
+        final PublishException failure = org.junit.jupiter.api.Assertions.assertThrows(PublishException.class,
+                () -> new KafkaRequestPublisher(producer, TOPICS, Duration.ofSeconds(10)).publish(envelope));
+
+        assertEquals(503, failure.error().status());
+        assertEquals(1, sends.get(), "the marker's send would block for metadata a second time");
+    }
 }

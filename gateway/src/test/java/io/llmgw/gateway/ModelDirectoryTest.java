@@ -40,6 +40,8 @@ class ModelDirectoryTest {
         }
     }
 
+    private final io.llmgw.runtime.ProcessFailure failure = io.llmgw.runtime.ProcessFailure.create();
+
     private static ModelRoute route(final String model) {
         return new ModelRoute(model, "test.requests." + model, "owner-" + model, 1_700_000_000L);
     }
@@ -58,7 +60,7 @@ class ModelDirectoryTest {
                 List.of(new PartitionInfo(models.name(), 0, node, new Node[]{node}, new Node[]{node})));
         consumer.updateBeginningOffsets(Map.of(p0, 0L));
         consumer.updateEndOffsets(Map.of(p0, end));
-        directory = ModelDirectory.start(consumer, models);
+        directory = ModelDirectory.start(consumer, models, failure);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.llmgw.gateway;
 
+import io.llmgw.runtime.ProcessFailure;
 import io.llmgw.schemas.ResponseEvent;
 import io.llmgw.schemas.Topic;
 import io.llmgw.schemas.Topics;
@@ -29,12 +30,13 @@ class ReplyConsumerTest {
     private final TopicPartition p4 = new TopicPartition(events.name(), 4);
     private final MockConsumer<String, byte[]> consumer = new MockConsumer<>("latest");
     private final PendingReplies pending = new PendingReplies();
+    private final ProcessFailure failure = ProcessFailure.create();
     private ReplyConsumer replies;
 
     @BeforeEach
     void start() {
         consumer.updateEndOffsets(Map.of(p3, 40L, p4, 7L));
-        replies = ReplyConsumer.start(consumer, events, ReplyPartitions.parse("3-4"), pending);
+        replies = ReplyConsumer.start(consumer, events, ReplyPartitions.parse("3-4"), pending, failure);
         await().atMost(WAIT).until(replies::isReady);
     }
 
@@ -84,5 +86,51 @@ class ReplyConsumerTest {
 
         assertTrue(consumer.closed());
         assertFalse(replies.isReady());
+    }
+
+    @Test
+    void shouldSkipPoisonRecordsOfEveryKindAndKeepDeliveringWhenTheyArrive() throws Exception {
+        final PendingReply reply = pending.register("req_c");
+        final byte[] good = events.valueSerde().encode(Events.complete("req_c", 0, 1, Events.completion("ok")));
+
+        add(p3, 40, null, good);                                                    // null key (the NPE of issue 10)
+        add(p3, 41, null, null);                                                    // null key and value
+        add(p3, 42, "req_c", null);                                                 // null value
+        add(p3, 43, "req_c", "[1,2".getBytes(StandardCharsets.UTF_8));              // not JSON
+        add(p3, 44, "req_c", "{\"id\":\"req_c\",\"seq\":\"x\"}".getBytes(StandardCharsets.UTF_8)); // wrong type
+        add(p3, 45, "req_c", "{\"id\":\"req_c\",\"seq\":0}".getBytes(StandardCharsets.UTF_8));  // no type
+        add(p3, 46, "req_c", events.valueSerde().encode(Events.chunk("req_other", 0, 1)));  // id is not the key
+        add(p3, 47, "req_c", new byte[2_000_000]);                                  // huge and binary
+        add(p3, 48, "req_c", good);
+
+        assertEquals(new Reply.Complete(0, Events.completion("ok")), reply.next(WAIT));
+        assertTrue(replies.isReady());
+        assertFalse(failure.hasFailed());
+        await().atMost(WAIT).until(() -> replies.delivered() == 1);
+        assertEquals(8, replies.unreadable());
+    }
+
+    @Test
+    void shouldNotDecodeRecordsNobodyWaitsForWhenTheyArrive() throws Exception {
+        final PendingReply reply = pending.register("req_d");
+
+        add(p4, 7, "req_nobody", "{not even json".getBytes(StandardCharsets.UTF_8));
+        add(p4, 8, "req_d", events.valueSerde().encode(Events.complete("req_d", 0, 1, Events.completion("ok"))));
+
+        assertEquals(new Reply.Complete(0, Events.completion("ok")), reply.next(WAIT));
+        await().atMost(WAIT).until(() -> replies.delivered() == 1);
+        assertEquals(1, replies.ignored());
+        assertEquals(0, replies.unreadable());
+    }
+
+    @Test
+    void shouldReportAFatalFailureAndStopBeingReadyWhenTheLoopDies() {
+        consumer.schedulePollTask(() -> {
+            throw new IllegalStateException("a bug in the loop");
+        });
+
+        await().atMost(WAIT).until(failure::hasFailed);
+        assertTrue(failure.reason().orElseThrow().contains("reply consumer"));
+        await().atMost(WAIT).until(() -> !replies.isReady());
     }
 }

@@ -166,6 +166,15 @@ class ReplySequencerTest {
     }
 
     @Test
+    void shouldIgnoreAStaleAttemptsErrorWhenTheStreamIsLockedToALaterOne() {
+        feed(chunk(ID, 0, 2));
+
+        assertEquals(List.of(), feed(Events.error(ID, 3, 1, ApiError.upstream(502, "the old worker's end"))));
+        assertFalse(sequencer.isFinished());
+        assertEquals(List.of(new Reply.Chunk(1, marker(1, 2))), feed(chunk(ID, 1, 2)));
+    }
+
+    @Test
     void shouldForgetWaitingChunksOfOtherAttemptsWhenChunkZeroLocksTheStream() {
         feed(chunk(ID, 1, 1), chunk(ID, 2, 1));
 

@@ -139,4 +139,28 @@ class RequestResultsTopologyTest {
         assertEquals(Duration.ofSeconds(1), RequestResultsTopology.sweepInterval(Duration.ofSeconds(10)));
         assertEquals(Duration.ofMinutes(1), RequestResultsTopology.sweepInterval(Duration.ofHours(1)));
     }
+
+    @Test
+    void shouldDeadLetterUnreadableEventsAndKeepGoingWhenTheyArrive() {
+        final org.apache.kafka.streams.TestOutputTopic<String, byte[]> dlq = driver.createOutputTopic(TOPICS.dlqName(),
+                new org.apache.kafka.common.serialization.StringDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer());
+        final RequestEnvelope request = request("req_p", T0 + 60_000);
+
+        events.pipeInput(null, TOPICS.events().valueSerde().encode(ResponseEvent.queued(request)), T0);
+        events.pipeInput("req_p", null, T0);
+        events.pipeInput("req_p", "not json".getBytes(StandardCharsets.UTF_8), T0);
+        events.pipeInput("req_p", "{\"id\":\"req_p\",\"seq\":[]}".getBytes(StandardCharsets.UTF_8), T0);
+        events.pipeInput("req_other", TOPICS.events().valueSerde().encode(ResponseEvent.queued(request)), T0);
+        send(ResponseEvent.queued(request), T0 + 1);
+
+        final java.util.List<org.apache.kafka.streams.test.TestRecord<String, byte[]>> dead = dlq.readRecordsToList();
+        assertEquals(5, dead.size());
+        for (final var record : dead) {
+            assertEquals(RequestResultsTopology.STAGE, new String(record.headers()
+                    .lastHeader(io.llmgw.schemas.DeadLetterHeaders.STAGE).value(), StandardCharsets.UTF_8));
+        }
+        assertNull(state("req_other"));
+        assertEquals(RequestStatus.QUEUED, state("req_p").status());
+    }
 }

@@ -1,5 +1,6 @@
 package io.llmgw.processors;
 
+import io.llmgw.runtime.ProcessFailure;
 import io.llmgw.schemas.CancelCommand;
 import io.llmgw.schemas.Decoded;
 import io.llmgw.schemas.Topic;
@@ -12,6 +13,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -22,6 +25,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Reads the control topic and hands every cancel to a {@link CancelRegistry}. A plain consumer without a group: every
@@ -36,6 +40,11 @@ import java.util.Map;
  * {@code GATEWAY_REQUEST_TIMEOUT}: the worker then ends it as expired without a cancel. A committed position was
  * the other choice; it needs a consumer group per worker instance and a stable instance id, and still says nothing
  * about a worker of a model that never ran before, which a timestamp covers for everyone.
+ *
+ * <p><b>No record stops it.</b> A record that is not a cancel is skipped and counted (every worker reads every
+ * cancel, so none of them dead-letters it); if the loop dies anyway it reports to {@link ProcessFailure}, which turns
+ * {@code /health} and {@code /ready} to 503 and exits the process: a worker that no longer hears cancels would spend
+ * GPU time on answers nobody reads.
  */
 public final class CancelListener implements AutoCloseable {
 
@@ -49,11 +58,19 @@ public final class CancelListener implements AutoCloseable {
     private final Consumer<String, byte[]> consumer;
     private final Topic<String, CancelCommand> control;
     private final CancelRegistry registry;
+    private final ProcessFailure failure;
+    private final LongAdder unreadable = new LongAdder();
     private final Thread thread;
     private volatile boolean running = true;
 
     CancelListener(final Consumer<String, byte[]> consumer, final Topic<String, CancelCommand> control,
                    final CancelRegistry registry, final String name) {
+        this(consumer, control, registry, name, ProcessFailure.process());
+    }
+
+    CancelListener(final Consumer<String, byte[]> consumer, final Topic<String, CancelCommand> control,
+                   final CancelRegistry registry, final String name, final ProcessFailure failure) {
+        this.failure = failure;
         this.consumer = consumer;
         this.control = control;
         this.registry = registry;
@@ -109,10 +126,7 @@ public final class CancelListener implements AutoCloseable {
                 throw new IllegalStateException("cannot read the recent cancels on " + control.name() + " within "
                         + timeout.toSeconds() + " s");
             }
-            for (final ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
-                accept(record);
-                read++;
-            }
+            read += pollOnce();
         }
         LOG.info("{}: {} cancel(s) of the last {} s applied before the worker starts", thread.getName(), read,
                 lookback.toSeconds());
@@ -127,31 +141,76 @@ public final class CancelListener implements AutoCloseable {
         return true;
     }
 
+    /** Starts the listener thread for a consumer already caught up; for tests. */
+    void startThread() {
+        thread.start();
+    }
+
+    /** True while the listener thread reads cancels. */
+    public boolean isAlive() {
+        return thread.isAlive();
+    }
+
+    /** Control records skipped because they are not cancels. */
+    public long unreadable() {
+        return unreadable.sum();
+    }
+
     private void run() {
         try {
             while (running) {
-                for (final ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
-                    accept(record);
-                }
+                pollOnce();
             }
-        } catch (final WakeupException e) {
+        } catch (final WakeupException | InterruptException e) {
             if (running) {
-                throw e;
+                failure.report("the cancel listener " + thread.getName() + " (interrupted while running)", e);
             }
-        } catch (final RuntimeException e) {
-            LOG.error("cancel listener stopped: cancels are no longer applied (deadlines still are)", e);
+        } catch (final RuntimeException | Error e) {
+            failure.report("the cancel listener " + thread.getName(), e);
+            if (e instanceof Error error) {
+                throw error;
+            }
         } finally {
             consumer.close();
         }
     }
 
-    private void accept(final ConsumerRecord<String, byte[]> record) {
-        switch (control.valueSerde().decode(record.value())) {
-            case Decoded.Ok<CancelCommand> ok -> registry.cancel(ok.value().id() != null ? ok.value()
-                    : new CancelCommand(record.key(), ok.value().reason(), ok.value().atMs()));
-            case Decoded.Failed<CancelCommand> failed ->
-                    LOG.warn("ignoring unreadable control record at offset {}: {}", record.offset(), failed.reason());
+    /** One poll; returns how many records it read. Skips records it cannot read, whatever they hold. */
+    private int pollOnce() {
+        try {
+            int read = 0;
+            for (final ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
+                accept(record);
+                read++;
+            }
+            return read;
+        } catch (final RecordDeserializationException e) {
+            unreadable.increment();
+            LOG.warn("skipping a control record the consumer cannot read at {}@{}", e.topicPartition(), e.offset());
+            consumer.seek(e.topicPartition(), e.offset() + 1);
+            return 1;
         }
+    }
+
+    private void accept(final ConsumerRecord<String, byte[]> record) {
+        try {
+            switch (control.valueSerde().decode(record.value())) {
+                case Decoded.Ok<CancelCommand> ok when ok.value().id() != null || record.key() != null ->
+                        registry.cancel(ok.value().id() != null ? ok.value()
+                                : new CancelCommand(record.key(), ok.value().reason(), ok.value().atMs()));
+                case Decoded.Ok<CancelCommand> ok -> skip(record, "a cancel without a request id");
+                case Decoded.Failed<CancelCommand> failed -> skip(record, failed.reason());
+            }
+        } catch (final RuntimeException e) {
+            // a subscriber's bug (or an absurd command) must not end cancel delivery for the whole worker
+            skip(record, e.toString());
+        }
+    }
+
+    private void skip(final ConsumerRecord<String, byte[]> record, final String reason) {
+        unreadable.increment();
+        LOG.warn("ignoring unreadable control record at {}-{}@{}: {}", record.topic(), record.partition(),
+                record.offset(), reason);
     }
 
     @Override

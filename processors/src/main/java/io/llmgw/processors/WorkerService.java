@@ -18,7 +18,6 @@ import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -167,11 +166,8 @@ public final class WorkerService implements AutoCloseable {
     }
 
     private void run(final Properties props) {
-        // A new thread restores the in-flight store from its changelog and resumes what the dead one held.
-        streams.setUncaughtExceptionHandler(exception -> {
-            LOG.error("worker {} stream thread failed; replacing it", model.name(), exception);
-            return StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
+        // A dead stream thread is replaced, within limits (StreamsFailurePolicy, installed by StreamsRunState.watch):
+        // the new thread restores the in-flight store from its changelog and resumes what the dead one held.
         LOG.info("starting worker {} for {} -> {} (group {}, state {})", stateDir.getFileName(),
                 model.name(), model.baseUrl(), props.get(StreamsConfig.APPLICATION_ID_CONFIG), stateDir);
         streams.start();

@@ -82,4 +82,62 @@ class CancelListenerTest {
         assertEquals(9, consumer.position(partition));
         assertEquals(Optional.empty(), registry.reasonFor("req_recent"));
     }
+
+    @Test
+    void shouldSkipPoisonControlRecordsAndKeepApplyingCancelsWhenTheyArrive() {
+        firstInLookback = new OffsetAndTimestamp(0, NOW_MS);
+        final CancelListener listener = listenerOverOffsets(0);
+        listener.catchUp(LOOKBACK, NOW_MS, Duration.ofSeconds(5));
+        final java.nio.charset.Charset utf8 = java.nio.charset.StandardCharsets.UTF_8;
+        consumer.schedulePollTask(() -> {
+            consumer.addRecord(new ConsumerRecord<>(control.name(), 0, 0, null, null));
+            consumer.addRecord(new ConsumerRecord<>(control.name(), 0, 1, null, "{}".getBytes(utf8)));
+            consumer.addRecord(new ConsumerRecord<>(control.name(), 0, 2, "req_x", "nope".getBytes(utf8)));
+            consumer.addRecord(new ConsumerRecord<>(control.name(), 0, 3, "req_x",
+                    "{\"id\":{\"a\":1}}".getBytes(utf8)));
+            consumer.addRecord(new ConsumerRecord<>(control.name(), 0, 4, "req_ok",
+                    control.valueSerde().encode(new CancelCommand("req_ok", io.llmgw.schemas.CancelReason.CLIENT_DISCONNECTED, NOW_MS))));
+        });
+        final io.llmgw.runtime.ProcessFailure failure = io.llmgw.runtime.ProcessFailure.create();
+        registry.subscribe(command -> {
+            if ("req_bug".equals(command.id())) {
+                throw new IllegalStateException("a subscriber's bug");
+            }
+        });
+        consumer.schedulePollTask(() -> consumer.addRecord(new ConsumerRecord<>(control.name(), 0, 5, "req_bug",
+                control.valueSerde().encode(new CancelCommand("req_bug", io.llmgw.schemas.CancelReason.CLIENT_DISCONNECTED, NOW_MS)))));
+        cancelAt(6, "req_after");
+        listener.startThread();
+        try {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+                    .until(() -> registry.reasonFor("req_after").isPresent());
+            assertEquals(Optional.of(io.llmgw.schemas.CancelReason.CLIENT_DISCONNECTED), registry.reasonFor("req_ok"));
+            assertEquals(5, listener.unreadable());
+            org.junit.jupiter.api.Assertions.assertTrue(listener.isAlive());
+            org.junit.jupiter.api.Assertions.assertFalse(failure.hasFailed());
+        } finally {
+            listener.close();
+        }
+    }
+
+    @Test
+    void shouldReportAFatalFailureWhenTheLoopDies() {
+        firstInLookback = null;
+        final Node node = new Node(0, "localhost", 9092);
+        consumer.updatePartitions(control.name(), List.of(new PartitionInfo(control.name(), 0, node,
+                new Node[]{node}, new Node[]{node})));
+        consumer.updateBeginningOffsets(Map.of(partition, 0L));
+        consumer.updateEndOffsets(Map.of(partition, 0L));
+        final io.llmgw.runtime.ProcessFailure failure = io.llmgw.runtime.ProcessFailure.create();
+        final CancelListener listener = new CancelListener(consumer, control, registry, "cancels-dying", failure);
+        listener.catchUp(LOOKBACK, NOW_MS, Duration.ofSeconds(5));
+        consumer.schedulePollTask(() -> {
+            throw new IllegalStateException("the loop breaks");
+        });
+        listener.startThread();
+
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(failure::hasFailed);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> !listener.isAlive());
+        org.junit.jupiter.api.Assertions.assertTrue(failure.reason().orElseThrow().contains("cancels-dying"));
+    }
 }

@@ -30,6 +30,18 @@ class CancelRegistryTest {
     }
 
     @Test
+    void shouldGiveSubscribersAReasonWhenACancelCameWithoutOne() {
+        final CancelRegistry registry = new CancelRegistry();
+        final List<CancelReason> reasons = new CopyOnWriteArrayList<>();
+        registry.subscribe(command -> reasons.add(command.reason()));
+
+        registry.cancel(new CancelCommand("req_1", null, 0));
+
+        assertEquals(List.of(CancelReason.OTHER), reasons);
+        assertEquals(CancelReason.OTHER, registry.reasonFor("req_1").orElseThrow());
+    }
+
+    @Test
     void shouldForgetOldCancelsWhenTheirRetentionHasPassed() {
         final CancelRegistry registry = new CancelRegistry(Duration.ZERO);
 

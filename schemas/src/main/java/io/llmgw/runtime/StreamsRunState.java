@@ -18,11 +18,25 @@ public final class StreamsRunState {
         this.streams = streams;
     }
 
-    /** Installs the state listener; call before {@link KafkaStreams#start()}. */
+    /** Installs the state listener; call before {@link KafkaStreams#start()}. ERROR is reported to the process. */
     public static StreamsRunState watch(final KafkaStreams streams, final String name, final Logger log) {
+        return watch(streams, name, log, ProcessFailure.process());
+    }
+
+    /**
+     * Installs the state listener, which also installs {@link StreamsFailurePolicy#replaceThreads} and reports the
+     * ERROR state (the app stopped for good) to {@code failure}; call before {@link KafkaStreams#start()}.
+     */
+    public static StreamsRunState watch(final KafkaStreams streams, final String name, final Logger log,
+                                        final ProcessFailure failure) {
         final StreamsRunState runState = new StreamsRunState(streams);
+        streams.setUncaughtExceptionHandler(StreamsFailurePolicy.replaceThreads(name, log));
         streams.setStateListener((next, previous) -> {
             log.info("{} {} -> {}", name, previous, next);
+            if (next == KafkaStreams.State.ERROR) {
+                failure.report(name, new IllegalStateException("its Kafka Streams app went from " + previous
+                        + " to ERROR"));
+            }
             synchronized (runState.changed) {
                 runState.changed.notifyAll();
             }

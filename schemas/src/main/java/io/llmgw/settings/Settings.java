@@ -67,11 +67,6 @@ public final class Settings {
         return get(name).map(v -> parse(name, v, Double::parseDouble)).orElse(defaultValue);
     }
 
-    public boolean getBoolean(final String name, final boolean defaultValue) {
-        return get(name).map(v -> v.equalsIgnoreCase("true") || v.equals("1") || v.equalsIgnoreCase("yes"))
-                .orElse(defaultValue);
-    }
-
     /** A duration given in seconds, decimals allowed ({@code 0.5}); see {@link Seconds}. */
     public Duration getSeconds(final String name, final Duration defaultValue) {
         return get(name).map(v -> Seconds.parse(v).orElseThrow(

@@ -52,6 +52,9 @@ public final class StreamsProps {
         streams.set(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
         streams.set(StreamsConfig.REPLICATION_FACTOR_CONFIG, settings.getInt(REPLICATION_FACTOR, -1));
         streams.set(StreamsConfig.STATE_DIR_CONFIG, stateRoot(settings).toString());
+        // a record Kafka refuses as too large is skipped, not retried by thread after thread
+        streams.set(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                io.llmgw.runtime.StreamsFailurePolicy.SkipOversizedRecords.class.getName());
         // bootstrap servers and KAFKA_* client properties: the operator's word beats the defaults above
         KafkaClientProps.common(settings).forEach(streams::set);
         return streams;

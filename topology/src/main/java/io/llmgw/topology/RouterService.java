@@ -10,7 +10,6 @@ import io.llmgw.settings.TopicAdmin.TopicLayout;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,11 +48,8 @@ public final class RouterService implements AutoCloseable {
                 org.apache.kafka.clients.admin.Admin.create(KafkaClientProps.common(settings)), layout, TOPIC_TIMEOUT);
         final RouterService service = new RouterService(
                 new KafkaStreams(RouterTopology.topology(topics, routeTopics), props), routeTopics);
-        // The router keeps no state of its own beyond the registry, so a fresh thread can pick up where one died.
-        service.streams.setUncaughtExceptionHandler(exception -> {
-            LOG.error("router stream thread failed; replacing it", exception);
-            return StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
+        // A dead stream thread is replaced, within limits (StreamsFailurePolicy, installed by StreamsRunState.watch):
+        // the router keeps no state of its own beyond the registry, so a fresh thread picks up where one died.
         LOG.info("starting router {} on {} (topics {}.*, Kafka client properties from the environment: {})",
                 props.get(StreamsConfig.APPLICATION_ID_CONFIG), props.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG),
                 topics.prefix(), KafkaClientProps.passthroughNames(settings));

@@ -18,7 +18,7 @@ import java.util.function.Supplier;
 
 /**
  * The operations endpoints of a process that serves no HTTP otherwise (router, worker): {@code GET /metrics}
- * (Prometheus text), {@code GET /health} (200 while the process runs) and {@code GET /ready} (200 when every check
+ * (Prometheus text), {@code GET /health} (200 while the process can serve, 503 once an internal loop died) and {@code GET /ready} (200 when every check
  * holds, else 503, with each check in the body, as the gateway answers). Javalin on virtual threads, as the gateway:
  * the project has one HTTP server stack, and a scrape or a probe is all this one ever serves.
  *
@@ -47,7 +47,11 @@ public final class OpsServer implements AutoCloseable {
             javalin.concurrency.useVirtualThreads = true;
             javalin.http.prefer405over404 = true;
             javalin.routes.get("/metrics", ctx -> ctx.contentType(MetricsText.CONTENT_TYPE).result(metrics.get()));
-            javalin.routes.get("/health", ctx -> json(ctx, 200, status("ok")));
+            // 503 once an internal loop of the process died (ProcessFailure); the launcher then exits with 70
+            javalin.routes.get("/health", ctx -> {
+                final boolean alive = readiness.checks().getOrDefault(ProcessReadiness.ALIVE, true);
+                json(ctx, alive ? 200 : 503, status(alive ? "ok" : "failed"));
+            });
             javalin.routes.get("/ready", ctx -> ready(ctx, readiness));
             javalin.routes.exception(HttpResponseException.class, OpsServer::httpError);
         });

@@ -1,6 +1,7 @@
 package io.llmgw.app.ops;
 
 import io.llmgw.runtime.ClusterProbe;
+import io.llmgw.runtime.ProcessFailure;
 import io.llmgw.runtime.Readiness;
 import org.apache.kafka.streams.KafkaStreams;
 
@@ -15,6 +16,9 @@ import java.util.function.Supplier;
  * the brokers go away, hence the separate Kafka check.
  */
 public final class ProcessReadiness implements Readiness {
+
+    /** The check that {@code /health} answers too. */
+    public static final String ALIVE = "alive";
 
     private final ClusterProbe probe;
     private final Map<String, Supplier<KafkaStreams.State>> streams = new ConcurrentHashMap<>();
@@ -31,6 +35,8 @@ public final class ProcessReadiness implements Readiness {
     @Override
     public Map<String, Boolean> checks() {
         final Map<String, Boolean> checks = new LinkedHashMap<>();
+        // false once an internal loop of the process died (ProcessFailure): /health answers 503 too
+        checks.put(ALIVE, !ProcessFailure.process().hasFailed());
         checks.put("kafka", probe.reachable());
         streams.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(entry ->
                 checks.put(entry.getKey(), entry.getValue().get() == KafkaStreams.State.RUNNING));

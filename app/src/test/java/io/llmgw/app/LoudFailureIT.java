@@ -1,0 +1,120 @@
+package io.llmgw.app;
+
+import io.llmgw.app.broker.BrokerLib;
+import io.llmgw.app.broker.EmbeddedKafka;
+import io.llmgw.simulator.LlmSimulator;
+import io.llmgw.simulator.SimulatorConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Issue 10, part 2: a role whose internal loop dies does not live on answering 503. Each case runs the role in its own
+ * JVM (the launcher's main, as the image runs it), waits for {@code /ready}, makes one loop die by interrupting its
+ * thread inside the Kafka client, and observes the process exit with status 70 and say why.
+ */
+class LoudFailureIT {
+
+    private static final String MODEL = "loud-model";
+    private static Path dataDir;
+    private static EmbeddedKafka broker;
+    private static LlmSimulator host;
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    @BeforeAll
+    static void startBroker() throws IOException {
+        dataDir = Files.createTempDirectory("llmgw-loud-");
+        broker = EmbeddedKafka.start(dataDir.resolve("kafka"), BrokerLib.locate(), EmbeddedKafka.Options.defaults());
+        host = LlmSimulator.start(SimulatorConfig.defaults().withoutDelays());
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        host.close();
+        broker.close();
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource({"gateway, llmgw-reply-consumer, the reply consumer",
+            "gateway, llmgw-model-directory, the model directory",
+            "worker, llmgw-cancels-, the cancel listener"})
+    void shouldExitWithStatus70WhenAnInternalLoopDies(final String role, final String thread, final String loop)
+            throws Exception {
+        final int port = freePort();
+        final List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+                "-cp", System.getProperty("java.class.path"), LoopKillingMain.class.getName(), role));
+        final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dataDir.resolve(role + "-" + thread + ".log").toFile());
+        builder.environment().put("BOOTSTRAP_SERVERS", broker.bootstrapServers());
+        builder.environment().put("TOPIC_PREFIX", "loud");
+        builder.environment().put("STATE_DIR", dataDir.resolve("state-" + port).toString());
+        builder.environment().put("GATEWAY_HOST", "127.0.0.1");
+        builder.environment().put("GATEWAY_PORT", Integer.toString(port));
+        builder.environment().put("OPS_HOST", "127.0.0.1");
+        builder.environment().put("OPS_PORT", Integer.toString(port));
+        builder.environment().put("OPENAI_HOST", host.baseUrl());
+        builder.environment().put("OPENAI_MODEL_NAME", MODEL);
+        final Process process = builder.start();
+        try (OutputStream stdin = process.getOutputStream()) {
+            final String base = "http://127.0.0.1:" + port;
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> status(base + "/ready") == 200);
+            assertEquals(200, status(base + "/health"));
+
+            stdin.write(("interrupt " + thread + "\n").getBytes(StandardCharsets.UTF_8));
+            stdin.flush();
+            final long killedAt = System.nanoTime();
+
+            assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the process exits on its own");
+            final long exitMs = Duration.ofNanos(System.nanoTime() - killedAt).toMillis();
+            assertEquals(ProcessExit.STATUS, process.exitValue());
+            final String log = Files.readString(dataDir.resolve(role + "-" + thread + ".log"));
+            assertTrue(log.contains("FATAL: " + loop), log);
+            assertTrue(log.contains("exiting with status 70"), log);
+            System.out.printf("%s: %s died; exit 70 after %d ms%n", role, loop, exitMs);
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    private int status(final String url) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).GET().build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (final IOException e) {
+            return -1;
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}
