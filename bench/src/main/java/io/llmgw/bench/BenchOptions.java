@@ -59,7 +59,7 @@ record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Duration
               --help                   this text
 
             Environment: BENCH_NODE_HEAP (1g) is the -Xmx of the two child JVMs. Tuning variables of the parts
-            (WORKER_DRAIN_INTERVAL, KAFKA_LINGER_MS, REQUEST_PARTITIONS, ...) reach them as usual; OPENAI_HOST,
+            (WORKER_CONCURRENCY, KAFKA_LINGER_MS, REQUEST_PARTITIONS, ...) reach them as usual; OPENAI_HOST,
             MODELS_FILE and BOOTSTRAP_SERVERS are ignored: the benchmark always runs its own broker and simulator.
             """;
 

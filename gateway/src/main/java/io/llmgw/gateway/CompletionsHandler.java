@@ -49,8 +49,8 @@ final class CompletionsHandler {
         record Refused(String model, ApiError error) implements Admission {
         }
 
-        record Admitted(RequestValidator.Outcome.Accepted request, String keyId, Duration timeout, boolean async)
-                implements Admission {
+        record Admitted(RequestValidator.Outcome.Accepted request, String keyId, Duration timeout, boolean async,
+                        SchedulingHeaders.Outcome.Scheduling scheduling) implements Admission {
         }
     }
 
@@ -104,7 +104,7 @@ final class CompletionsHandler {
     }
 
     /**
-     * The checks in the order the client hears about them: key, timeout headers, body size, body, model, then our
+     * The checks in the order the client hears about them: key, scheduling and timeout headers, body size, body, model, then our
      * own state.
      */
     private Admission admit(final Context ctx, final Endpoint endpoint) {
@@ -116,6 +116,14 @@ final class CompletionsHandler {
             case BearerAuth.Outcome.Allowed allowed -> keyId = allowed.keyId();
         }
         final Duration timeout;
+        final SchedulingHeaders.Outcome.Scheduling scheduling;
+        switch (SchedulingHeaders.resolve(ctx.header(SchedulingHeaders.PRIORITY_HEADER),
+                ctx.header(SchedulingHeaders.FAIRNESS_KEY_HEADER))) {
+            case SchedulingHeaders.Outcome.Invalid invalid -> {
+                return new Admission.Refused(null, invalid.error());
+            }
+            case SchedulingHeaders.Outcome.Scheduling resolved -> scheduling = resolved;
+        }
         switch (RequestTimeouts.resolve(config.requestTimeout(), ctx.header(RequestTimeouts.REQUEST_TIMEOUT_HEADER),
                 ctx.header(RequestTimeouts.STAINLESS_TIMEOUT_HEADER))) {
             case RequestTimeouts.Outcome.Invalid invalid -> {
@@ -138,7 +146,7 @@ final class CompletionsHandler {
                     new Admission.Refused(accepted.model(),
                             ApiError.unavailable("The gateway is not ready to accept requests; try again shortly."));
             case RequestValidator.Outcome.Accepted accepted ->
-                    new Admission.Admitted(accepted, keyId, timeout, prefersAsync(ctx.header(PREFER)));
+                    new Admission.Admitted(accepted, keyId, timeout, prefersAsync(ctx.header(PREFER)), scheduling);
         };
     }
 
@@ -160,7 +168,7 @@ final class CompletionsHandler {
         final long nowMs = clock.millis();
         return admitted.request().envelope(id, new RequestValidator.RequestStamp(nowMs,
                 nowMs + admitted.timeout().toMillis(), ids.partitionOf(id), config.gatewayId(), admitted.keyId()),
-                detached);
+                detached).withScheduling(admitted.scheduling().priority(), admitted.scheduling().fairnessKey());
     }
 
     /**

@@ -532,6 +532,28 @@ class GatewayHttpTest {
     }
 
     @Test
+    void shouldCarryThePriorityAndFairnessKeyHeadersInThePublishedEnvelope() throws Exception {
+        start(Duration.ofSeconds(30), Duration.ofSeconds(15));
+        publisher.onPublish = envelope -> replies.dispatch(Events.complete(envelope.id(), 0, 1, Events.completion("ok")));
+        try (Response response = call(post("/v1/chat/completions", CHAT).header("X-Priority", "high")
+                .header("X-Fairness-Key", "user-7"))) {
+            assertEquals(200, response.code());
+        }
+        final RequestEnvelope envelope = publisher.nextPublished(WAIT);
+        assertEquals(io.llmgw.schemas.Priority.HIGH, envelope.priority());
+        assertEquals("user-7", envelope.fairnessKey());
+    }
+
+    @Test
+    void shouldAnswer400WithoutPublishingWhenThePriorityHeaderIsUnknown() throws IOException {
+        start();
+        try (Response response = call(post("/v1/chat/completions", CHAT).header("X-Priority", "urgent"))) {
+            assertOpenAiError(response, 400, null);
+        }
+        assertTrue(publisher.published.isEmpty());
+    }
+
+    @Test
     void shouldCancelAtOnceWhenTheClientOfANonStreamingRequestDisconnectsWhileWaiting() throws Exception {
         start(Duration.ofSeconds(30), Duration.ofSeconds(15));
         final RequestEnvelope envelope;

@@ -5,8 +5,8 @@ import io.llmgw.schemas.RequestEnvelope;
 import java.util.Optional;
 
 /**
- * A request a task has admitted and not yet ended: its event sequence, its current upstream try, and the clocks its
- * timeouts run on. Owned by the stream thread; never shared.
+ * A request the scheduler has started and not yet ended: its event sequence, its current upstream try, and the
+ * clocks its timeouts run on. Owned by the {@link CallScheduler}'s loop thread; never shared.
  */
 final class ActiveRequest {
 
@@ -105,6 +105,22 @@ final class ActiveRequest {
                     + " in the middle of the stream");
         }
         return Optional.empty();
+    }
+
+    /**
+     * The earliest moment one of this request's limits can pass (deadline, total timeout, a due retry, the stream's
+     * first-token or idle timeout); a timer set for it finds out whether one did.
+     */
+    long nextCheckAtMs(final ModelSpec model) {
+        long due = Math.min(envelope.deadlineMs(), admittedAtMs + model.totalTimeout().toMillis());
+        if (retryDueAtMs >= 0) {
+            return Math.min(due, retryDueAtMs);
+        }
+        if (envelope.stream()) {
+            due = Math.min(due, streamStarted ? lastChunkAtMs + model.idleTimeout().toMillis()
+                    : tryStartedAtMs + model.firstTokenTimeout().toMillis());
+        }
+        return due;
     }
 
     /** Whether a retry starting at {@code atMs} would still be inside the total timeout and the deadline. */

@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The changelogged store of requests a task has started and not finished (guarantee 2). Values are kept as bytes and
+ * The changelogged store of requests a task has read and not finished, waiting or running (guarantee 2). Values are kept as bytes and
  * read with the never-throwing serde, so an entry written by an incompatible version is dropped with a warning instead
  * of failing the task on every restart.
  */
@@ -35,7 +35,8 @@ final class InFlightStore {
     }
 
     /**
-     * In memory, restored from its changelog: it holds only unfinished requests. No caching, so a put reaches the
+     * In memory, restored from its changelog: it holds only unfinished requests (at most the read-ahead plus the
+     * running ones). No caching, so a put reaches the
      * changelog before the input offset can commit. Compaction settings keep the changelog (and so the restore after a
      * failover) short although every request writes and deletes an entry.
      */
@@ -50,6 +51,10 @@ final class InFlightStore {
 
     void put(final InFlightEntry entry) {
         store.put(entry.request().id(), SERDE.encode(entry));
+    }
+
+    boolean contains(final String requestId) {
+        return store.get(requestId) != null;
     }
 
     void remove(final String requestId) {

@@ -2,30 +2,35 @@ package io.llmgw.processors;
 
 import io.llmgw.schemas.CancelReason;
 import io.llmgw.schemas.EventType;
+import io.llmgw.schemas.Priority;
 import io.llmgw.schemas.RequestEnvelope;
 import io.llmgw.schemas.ResponseEvent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Timer;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A worker instance's meters, tagged with the model: upstream calls started (retries included), requests completed,
- * requests failed by status, retries, cancellations by reason, fallbacks, upstream errors by status, requests in
- * flight, and the latency timers: queue wait, time to first token and the worker's time per request. Safe from any
+ * requests failed by status, retries, cancellations by reason, fallbacks, upstream errors by status; the scheduler's
+ * gauges (waiting and running requests by priority, free slots) and admissions by priority and caller; and the
+ * latency timers: queue wait (by priority), time to first token and the worker's time per request. Safe from any
  * thread.
  *
  * <p>Queue wait and time to first token count from the gateway's acceptance ({@code receivedAtMs} of the envelope,
  * the gateway host's clock): they are what a client waits for, Kafka hops and backlog included; clock skew between
  * hosts shows up in them.
  *
- * <p>Counters of several instances of one model in a process add up. The in-flight gauge is per instance (tag
- * {@code worker}), since a gauge reads one instance's number, and is removed on {@link #close()}, so that a replaced
- * instance leaves no stale series behind.
+ * <p>Counters of several instances of one model in a process add up. Gauges are per instance (tag {@code worker}),
+ * since a gauge reads one instance's number, and are removed on {@link #close()}, so that a replaced instance leaves
+ * no stale series behind. The {@code caller} tag of admissions is the API key id (bounded by the keys configured),
+ * never the fairness key, which clients choose freely.
  */
 public final class WorkerMetrics implements AutoCloseable {
 
@@ -34,9 +39,10 @@ public final class WorkerMetrics implements AutoCloseable {
     private final Counter started;
     private final Counter completed;
     private final Counter retries;
-    private final AtomicInteger inFlight = new AtomicInteger();
-    private final Gauge inFlightGauge;
-    private final Timer queueWait;
+    private final String instance;
+    private final AtomicInteger[] waiting = counts();
+    private final AtomicInteger[] running = counts();
+    private final List<Meter> gauges = new ArrayList<>();
     private final Timer firstToken;
 
     public WorkerMetrics(final MeterRegistry registry, final String model, final String instance) {
@@ -48,33 +54,70 @@ public final class WorkerMetrics implements AutoCloseable {
                 .tag("model", model).register(registry);
         this.retries = Counter.builder("llmgw.worker.retries").description("upstream calls retried after a failure")
                 .tag("model", model).register(registry);
-        this.inFlightGauge = Gauge.builder("llmgw.worker.inflight", inFlight, AtomicInteger::get)
+        this.instance = instance;
+        gauges.add(Gauge.builder("llmgw.worker.inflight", running, WorkerMetrics::sum)
                 .description("requests started and not finished").tag("model", model).tag("worker", instance)
-                .register(registry);
-        this.queueWait = Timer.builder("llmgw.worker.queue.wait")
-                .description("from the gateway accepting a request to a worker starting its upstream call")
-                .tag("model", model).register(registry);
+                .register(registry));
+        for (final Priority priority : Priority.values()) {
+            gauges.add(Gauge.builder("llmgw.worker.waiting", waiting[priority.ordinal()], AtomicInteger::get)
+                    .description("requests read and waiting for a free slot").tag("model", model)
+                    .tag("priority", priority.wireName()).tag("worker", instance).register(registry));
+            gauges.add(Gauge.builder("llmgw.worker.running", running[priority.ordinal()], AtomicInteger::get)
+                    .description("requests holding a slot").tag("model", model)
+                    .tag("priority", priority.wireName()).tag("worker", instance).register(registry));
+        }
         this.firstToken = Timer.builder("llmgw.worker.first.token")
                 .description("streams: from the gateway accepting a request to its first chunk leaving the worker")
                 .tag("model", model).register(registry);
     }
 
-    /** Meters in Micrometer's global registry, which the launcher binds to Prometheus. */
-    public static WorkerMetrics global(final String model, final String instance) {
-        return new WorkerMetrics(Metrics.globalRegistry, model, instance);
+    private static AtomicInteger[] counts() {
+        final AtomicInteger[] counts = new AtomicInteger[Priority.values().length];
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = new AtomicInteger();
+        }
+        return counts;
+    }
+
+    private static int sum(final AtomicInteger[] counts) {
+        int sum = 0;
+        for (final AtomicInteger count : counts) {
+            sum += count.get();
+        }
+        return sum;
+    }
+
+    /** The free-slots gauge of an instance whose cap is {@code slots}. */
+    void bindSlots(final int slots) {
+        gauges.add(Gauge.builder("llmgw.worker.slots.free", running, counts -> slots - sum(counts))
+                .description("slots of WORKER_CONCURRENCY not held by a request").tag("model", model)
+                .tag("worker", instance).register(registry));
+    }
+
+    void waiting(final Priority priority, final int delta) {
+        waiting[priority.ordinal()].addAndGet(delta);
+    }
+
+    /** A waiting request took a slot: queue wait by priority, admissions by priority and caller. */
+    void started(final ScheduledCall call, final long nowMs) {
+        final RequestEnvelope request = call.request();
+        running[call.priority().ordinal()].incrementAndGet();
+        Timer.builder("llmgw.worker.queue.wait")
+                .description("from the gateway accepting a request to a worker starting its upstream call")
+                .tag("model", model).tag("priority", call.priority().wireName()).register(registry)
+                .record(sinceAccepted(request, nowMs));
+        Counter.builder("llmgw.worker.admissions").description("requests that took a slot, by priority and caller")
+                .tag("model", model).tag("priority", call.priority().wireName())
+                .tag("caller", request.keyId() == null ? "none" : request.keyId()).register(registry).increment();
+    }
+
+    /** A running request ended or was dropped with its task. */
+    void stopped(final Priority priority) {
+        running[priority.ordinal()].decrementAndGet();
     }
 
     void callStarted() {
         started.increment();
-    }
-
-    void admitted() {
-        inFlight.incrementAndGet();
-    }
-
-    /** A request left this task: finished, or handed to the next owner of the task. */
-    void released() {
-        inFlight.decrementAndGet();
     }
 
     void completed() {
@@ -103,13 +146,12 @@ public final class WorkerMetrics implements AutoCloseable {
                 .register(registry).increment();
     }
 
-    int inFlight() {
-        return inFlight.get();
+    int running() {
+        return sum(running);
     }
 
-    /** A request was admitted and its first upstream call is about to start. */
-    void callAdmitted(final RequestEnvelope request, final long nowMs) {
-        queueWait.record(sinceAccepted(request, nowMs));
+    int waiting() {
+        return sum(waiting);
     }
 
     /** A stream's first chunk is being forwarded. */
@@ -137,6 +179,6 @@ public final class WorkerMetrics implements AutoCloseable {
 
     @Override
     public void close() {
-        registry.remove(inFlightGauge);
+        gauges.forEach(registry::remove);
     }
 }

@@ -3,28 +3,24 @@ package io.llmgw.processors;
 import java.time.Duration;
 
 /**
- * What the stream tasks of one worker instance share, plus the drain interval.
+ * What the stream tasks of one worker instance share.
  *
- * @param cancels      cancelled request ids, fed by the control topic
- * @param budget       the instance's concurrency, split among its tasks
- * @param metrics      meters tagged with the model
- * @param tickInterval how often the punctuator forwards callback events and checks timeouts; it bounds the latency a
- *                     chunk gains between the LLM host and the events topic
+ * @param cancels       cancelled request ids, fed by the control topic
+ * @param scheduler     the instance's calls: the cap, the admission order, the events of started requests
+ * @param metrics       meters tagged with the model
+ * @param storeInterval how often a task's stream thread writes what the scheduler reported (running, stream started,
+ *                      finished) into its in-flight store; it bounds only what a crash can repeat, never a chunk's
+ *                      latency
  */
-public record WorkerOptions(CancelRegistry cancels, CallBudget budget, WorkerMetrics metrics, Duration tickInterval) {
+public record WorkerOptions(CancelRegistry cancels, CallScheduler scheduler, WorkerMetrics metrics,
+                            Duration storeInterval) {
 
-    /** 1 ms: at 5 ms the wait for the next tick was most of the worker's hop (BENCHMARKS.md); idle cost unmeasurable. */
-    public static final Duration DEFAULT_TICK = Duration.ofMillis(1);
+    /** 0.1 s: an idle stream thread wakes ten times a second, and a crash repeats at most that much of the store. */
+    public static final Duration DEFAULT_STORE_INTERVAL = Duration.ofMillis(100);
 
     public WorkerOptions {
-        if (tickInterval == null || tickInterval.toMillis() < 1) {
-            throw new IllegalArgumentException("the tick interval must be at least 1 ms, got " + tickInterval);
+        if (storeInterval == null || storeInterval.toMillis() < 1) {
+            throw new IllegalArgumentException("the store interval must be at least 1 ms, got " + storeInterval);
         }
-    }
-
-    /** Fresh shared objects for one instance serving {@code model}, meters in the global registry. */
-    public static WorkerOptions forModel(final ModelSpec model) {
-        return new WorkerOptions(new CancelRegistry(), new CallBudget(model.concurrency()),
-                WorkerMetrics.global(model.name(), "0"), DEFAULT_TICK);
     }
 }

@@ -40,40 +40,51 @@ import java.util.concurrent.TimeoutException;
  * {@link WorkerTopology} in Kafka Streams together with the {@link CancelListener}.
  *
  * <p>All instances of a model share one consumer group ({@code <prefix>-worker-<model>}), so more instances mean more
- * parallel calls, up to the partitions of the model topic. Settings: {@code TOPIC_PREFIX}, {@code MODEL_PARTITIONS}
- * (6), {@code STATE_DIR} ({@code java.io.tmpdir/llmgw-state}), {@code WORKER_THREADS} (1), {@code WORKER_INSTANCE_ID}
- * (random: state is then deleted on close), {@code WORKER_DRAIN_INTERVAL} (0.005 s), {@code WORKER_CANCEL_LOOKBACK}
- * (600 s: how far back the {@link CancelListener} reads cancels at start), plus the Kafka client settings of
- * {@link KafkaClientProps}.
+ * parallel calls, up to the partitions of the model topic. Each instance runs one {@link CallScheduler}: its
+ * {@code concurrency} is the instance's cap, shared by all its tasks and threads. Settings are listed in the module
+ * README; the Kafka client settings are those of {@link KafkaClientProps}.
+ *
+ * <p>Failover: the group session is {@code WORKER_SESSION_TIMEOUT} (6 s, the broker's default minimum), so the
+ * partitions of a worker killed without warning move within seconds. With {@code WORKER_INSTANCE_ID} set the instance
+ * is a static member ({@code group.instance.id}): a restart under the same id within the session takes its
+ * partitions back without a rebalance, and a clean close stays in the group for the same reason.
  */
 public final class WorkerService implements AutoCloseable {
 
     static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(30);
     static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(15);
+    /** The broker's default {@code group.min.session.timeout.ms}: the shortest session a member may ask for. */
+    static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(6);
+    /** Requests read ahead per instance beyond its running calls; what priorities and turns can reorder. */
+    static final int DEFAULT_MAX_WAITING = 1000;
     private static final Logger LOG = LoggerFactory.getLogger(WorkerService.class);
 
     private final ModelSpec model;
     private final KafkaStreams streams;
     private final OkHttpUpstreamClient client;
     private final CancelListener cancelListener;
-    private final CancelRegistry cancels;
+    private final CallScheduler scheduler;
+    private final EventSender sender;
     private final WorkerMetrics metrics;
     private final Path stateDir;
     private final boolean ephemeralState;
+    private final boolean staticMember;
     private final StreamsRunState runState;
 
     private WorkerService(final ModelSpec model, final KafkaStreams streams, final OkHttpUpstreamClient client,
-                          final CancelListener cancelListener, final WorkerOptions options, final Path stateDir,
-                          final boolean ephemeralState) {
+                          final CancelListener cancelListener, final WorkerOptions options, final EventSender sender,
+                          final Path stateDir, final boolean ephemeralState) {
         this.model = model;
         this.streams = streams;
         this.runState = StreamsRunState.watch(streams, "worker " + model.name(), LOG);
         this.client = client;
         this.cancelListener = cancelListener;
-        this.cancels = options.cancels();
+        this.scheduler = options.scheduler();
+        this.sender = sender;
         this.metrics = options.metrics();
         this.stateDir = stateDir;
         this.ephemeralState = ephemeralState;
+        this.staticMember = !ephemeralState;
     }
 
     /** Starts a worker with its meters in Micrometer's global registry; returns without waiting for RUNNING. */
@@ -97,32 +108,59 @@ public final class WorkerService implements AutoCloseable {
         final boolean ephemeral = instanceId == null;
         final String instance = ephemeral ? HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()) : instanceId;
         final Path stateDir = StreamsProps.stateRoot(settings).resolve("worker-" + instance);
-        final Duration drainInterval = settings.getSeconds("WORKER_DRAIN_INTERVAL", WorkerOptions.DEFAULT_TICK);
-        final WorkerOptions options = new WorkerOptions(new CancelRegistry(), new CallBudget(model.concurrency()),
-                new WorkerMetrics(meters, model.name(), instance), drainInterval);
-        final Properties props = streamsProperties(settings, topics, model, stateDir, drainInterval);
+        final Duration storeInterval = settings.getSeconds("WORKER_STORE_INTERVAL",
+                WorkerOptions.DEFAULT_STORE_INTERVAL);
+        final Properties props = streamsProperties(settings, topics, model, stateDir, instanceId);
+        final String clientId = props.get(StreamsConfig.APPLICATION_ID_CONFIG) + "-" + instance;
 
-        // Only a safety net against reads that hang forever: the processor enforces the model's timeouts itself.
+        // Only a safety net against reads that hang forever: the scheduler enforces the model's timeouts itself.
         final OkHttpUpstreamClient client = OkHttpUpstreamClient.create(model.concurrency(),
                 model.totalTimeout().plusSeconds(30));
+        final WorkerMetrics metrics = new WorkerMetrics(meters, model.name(), instance);
+        final CancelRegistry cancels = new CancelRegistry();
+        EventSender sender = null;
+        CallScheduler scheduler = null;
         CancelListener listener = null;
         try {
-            final Topology topology = WorkerTopology.build(new Topology(), topics, model, client, options);
+            sender = new KafkaEventSender(settings, topics, clientId + "-events");
+            scheduler = new CallScheduler(model, client, sender, cancels, metrics,
+                    new ThreadLoop("llmgw-calls-" + model.name()), settings.getInt("WORKER_MAX_WAITING",
+                    DEFAULT_MAX_WAITING), model.fallback() == null ? null : topics.modelRequestsName(model.fallback()));
+            final WorkerOptions options = new WorkerOptions(cancels, scheduler, metrics, storeInterval);
+            final Topology topology = WorkerTopology.build(new Topology(), topics, model, options);
             final KafkaStreams streams = new KafkaStreams(topology, props);
+            scheduler.backpressure(new CallScheduler.Backpressure() {
+                @Override
+                public void pause() {
+                    LOG.info("worker {}: {} requests wait; reading paused, the rest waits in Kafka", model.name(),
+                            metrics.waiting());
+                    streams.pause();
+                }
+
+                @Override
+                public void resume() {
+                    streams.resume();
+                }
+            });
             // before streams.start(): the tasks must know every cancel published before they process anything
-            listener = CancelListener.start(settings, topics, options.cancels(),
-                    "llmgw-cancels-" + props.get(StreamsConfig.APPLICATION_ID_CONFIG) + "-" + instance,
+            listener = CancelListener.start(settings, topics, cancels, "llmgw-cancels-" + clientId,
                     settings.getSeconds("WORKER_CANCEL_LOOKBACK", CancelListener.DEFAULT_LOOKBACK));
-            final WorkerService service = new WorkerService(model, streams, client, listener, options, stateDir,
-                    ephemeral);
+            final WorkerService service = new WorkerService(model, streams, client, listener, options, sender,
+                    stateDir, ephemeral);
             service.run(props);
             return service;
         } catch (final RuntimeException e) {
             if (listener != null) {
                 listener.close();
             }
+            if (scheduler != null) {
+                scheduler.close();
+            }
+            if (sender != null) {
+                sender.close();
+            }
             client.close();
-            options.metrics().close();
+            metrics.close();
             throw e;
         }
     }
@@ -141,21 +179,27 @@ public final class WorkerService implements AutoCloseable {
         return topics.prefix() + "-worker-" + suffix;
     }
 
-    /** The Streams configuration {@link #start} uses: the shared defaults and the worker's own; visible for tests. */
+    /**
+     * The Streams configuration {@link #start} uses; visible for tests. Nothing here stretches poll intervals:
+     * {@code process()} never waits, so the stream thread keeps Kafka's defaults for polling and rebalancing.
+     */
     static Properties streamsProperties(final Settings settings, final Topics topics, final ModelSpec model,
-                                        final Path stateDir, final Duration drainInterval) {
-        // process() may wait for a slot until one of the task's calls ends, at most the total timeout.
-        final int maxPollIntervalMs = (int) Math.max(300_000, model.totalTimeout().plusMinutes(1).toMillis());
-        return StreamsProps.forApp(settings, applicationId(topics, model))
+                                        final Path stateDir, final String staticInstanceId) {
+        final Duration session = settings.getSeconds("WORKER_SESSION_TIMEOUT", DEFAULT_SESSION_TIMEOUT);
+        final StreamsProps props = StreamsProps.forApp(settings, applicationId(topics, model))
                 .threads(settings.getInt("WORKER_THREADS", 1))
                 .stateDir(stateDir)
-                // An idle stream thread blocks in poll for poll.ms before it punctuates: keep it at the drain
-                // interval, or chunks would wait up to the default 10 ms in the queue.
-                .set(StreamsConfig.POLL_MS_CONFIG, Math.max(1, drainInterval.toMillis()))
-                .consumer(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, maxPollIntervalMs)
-                // an idle connection to the group coordinator must outlive the longest wait inside process()
-                .consumer(ConsumerConfig.CONNECTIONS_MAX_IDLE_MS_CONFIG, maxPollIntervalMs + 60_000)
-                .toProperties();
+                // nothing latency-bound runs on the stream thread any more: a new record ends its poll at once anyway
+                .set(StreamsConfig.POLL_MS_CONFIG, 100)
+                .set(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), (int) session.toMillis())
+                .set(StreamsConfig.mainConsumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG),
+                        (int) Math.max(500, session.toMillis() / 4));
+        if (staticInstanceId != null) {
+            // Streams appends the thread's index: each stream thread is its own static member
+            props.set(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
+                    applicationId(topics, model) + "-" + staticInstanceId);
+        }
+        return props.toProperties();
     }
 
     private static void announce(final Settings settings, final Topics topics, final ModelSpec model) {
@@ -179,11 +223,6 @@ public final class WorkerService implements AutoCloseable {
         return model;
     }
 
-    /** Cancels requests of this instance directly, as the control topic does. */
-    public CancelRegistry cancels() {
-        return cancels;
-    }
-
     public KafkaStreams.State state() {
         return streams.state();
     }
@@ -191,11 +230,6 @@ public final class WorkerService implements AutoCloseable {
     /** The Streams instance, for metrics binders; its lifecycle stays with this service. */
     public KafkaStreams kafkaStreams() {
         return streams;
-    }
-
-    /** True while the worker processes or rebalances; false once it is shutting down, stopped or failed. */
-    public boolean isRunning() {
-        return streams.state().isRunningOrRebalancing();
     }
 
     /**
@@ -207,13 +241,18 @@ public final class WorkerService implements AutoCloseable {
     }
 
     /**
-     * Stops the worker. Requests in flight stay in the in-flight store's changelog: leaving the group at once lets
-     * another instance take the partitions and resume them instead of waiting for the session timeout.
+     * Stops the worker. Requests in flight stay in the in-flight store's changelog. An instance with a random id
+     * leaves the group at once, so another instance resumes its requests without waiting for the session timeout; a
+     * static member ({@code WORKER_INSTANCE_ID}) stays, so that its restart moves nothing, and its partitions move
+     * after the session timeout if it does not come back.
      */
     public boolean close(final Duration timeout) {
         cancelListener.close();
         final boolean stopped = streams.close(CloseOptions.timeout(timeout)
-                .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+                .withGroupMembershipOperation(staticMember ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP
+                        : CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+        scheduler.close();
+        sender.close();
         client.close();
         metrics.close();
         if (!stopped) {

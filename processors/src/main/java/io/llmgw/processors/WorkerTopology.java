@@ -14,8 +14,9 @@ import java.util.Set;
 
 /**
  * The worker topology of one model: its request topic -> {@link LlmCallProcessor} (with the in-flight store) -> the
- * events topic, partitioned to the asking gateway, the dead-letter topic for records that cannot be read, and the
- * fallback model's request topic when the model has a fallback.
+ * events topic, partitioned to the asking gateway, for requests that end before they are queued (expired, cancelled)
+ * or cannot be resumed, and the dead-letter topic for records that cannot be read. Events of started requests and
+ * hand-overs to a fallback model leave through the {@link CallScheduler}'s producer instead.
  */
 public final class WorkerTopology {
 
@@ -23,28 +24,21 @@ public final class WorkerTopology {
     public static final String PROCESSOR = "llm-call";
     public static final String EVENTS_SINK = "events";
     public static final String DLQ_SINK = "dlq";
-    /** Requests handed to the model's fallback, when it has one. */
-    public static final String FALLBACK_SINK = "fallback";
     public static final String STORE = InFlightStore.NAME;
 
     private WorkerTopology() {
     }
 
-    /** A new topology with fresh {@link WorkerOptions}: what tests and single-model processes use. */
-    public static Topology build(final Topics topics, final ModelSpec model, final UpstreamClient client) {
-        return build(new Topology(), topics, model, client, WorkerOptions.forModel(model));
-    }
-
     /** Adds the worker's nodes to {@code topology} and returns it. */
     public static Topology build(final Topology topology, final Topics topics, final ModelSpec model,
-                                 final UpstreamClient client, final WorkerOptions options) {
+                                 final WorkerOptions options) {
         final Topic<String, ResponseEvent> events = topics.events();
         topology.addSource(SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
                 topics.modelRequestsName(model.name()));
         topology.addProcessor(PROCESSOR, new ProcessorSupplier<String, byte[], String, Object>() {
             @Override
             public Processor<String, byte[], String, Object> get() {
-                return new LlmCallProcessor(topics, model, client, options);
+                return new LlmCallProcessor(topics, model, options);
             }
 
             @Override
@@ -56,10 +50,6 @@ public final class WorkerTopology {
                 new ReplyPartitioner(), PROCESSOR);
         topology.addSink(DLQ_SINK, topics.dlqName(), Serdes.String().serializer(), Serdes.ByteArray().serializer(),
                 PROCESSOR);
-        if (model.fallback() != null) {
-            topology.addSink(FALLBACK_SINK, topics.modelRequestsName(model.fallback()), Serdes.String().serializer(),
-                    Serdes.ByteArray().serializer(), PROCESSOR);
-        }
         return topology;
     }
 }

@@ -11,10 +11,14 @@ import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 import static io.llmgw.processors.TestRequests.NOW_MS;
@@ -33,8 +37,11 @@ class LlmCallProcessorRecoveryTest {
     private static final Topics TOPICS = new Topics("llm");
     private static final JsonSerde<InFlightEntry> ENTRIES = new JsonSerde<>(InFlightEntry.class);
 
-    private final FakeUpstream upstream = new FakeUpstream();
     private final MockProcessorContext<String, Object> context = new MockProcessorContext<>();
+    private WorkerHarness worker;
+    private FakeUpstream upstream;
+    @TempDir
+    Path stateDir;
     private KeyValueStore<String, byte[]> store;
     private LlmCallProcessor processor;
 
@@ -45,17 +52,21 @@ class LlmCallProcessorRecoveryTest {
         store.init(context.getStateStoreContext(), store);
         context.addStateStore(store);
         context.setCurrentSystemTimeMs(NOW_MS);
+        worker = new WorkerHarness(TestRequests.model("http://unused/v1"), stateDir, 1000);
+        upstream = worker.upstream;
+    }
+
+    @AfterEach
+    void stopWorker() {
+        worker.close();
     }
 
     private void leftOver(final RequestEnvelope request, final boolean streamStarted) {
-        store.put(request.id(), ENTRIES.encode(new InFlightEntry(request, streamStarted)));
+        store.put(request.id(), ENTRIES.encode(InFlightEntry.running(request, streamStarted)));
     }
 
     private void startTask() {
-        final ModelSpec model = TestRequests.model("http://unused/v1");
-        processor = new LlmCallProcessor(TOPICS, model, upstream, new WorkerOptions(new CancelRegistry(),
-                new CallBudget(model.concurrency()), new WorkerMetrics(new SimpleMeterRegistry(), model.name(), "test"),
-                WorkerOptions.DEFAULT_TICK));
+        processor = new LlmCallProcessor(TOPICS, worker.model, worker.options);
         processor.init(context);
     }
 
@@ -64,9 +75,11 @@ class LlmCallProcessorRecoveryTest {
     }
 
     private List<ResponseEvent> forwardedEvents() {
-        return context.forwarded(WorkerTopology.EVENTS_SINK).stream()
-                .map(forward -> (ResponseEvent) forward.record().value())
-                .filter(event -> !event.type().isMarker()).toList();
+        final List<ResponseEvent> all = new ArrayList<>(context.forwarded(WorkerTopology.EVENTS_SINK).stream()
+                .map(forward -> (ResponseEvent) forward.record().value()).toList());
+        context.resetForwards();
+        all.addAll(worker.sender.drain());
+        return all.stream().filter(event -> !event.type().isMarker()).toList();
     }
 
     private InFlightEntry stored(final String id) {
@@ -161,6 +174,7 @@ class LlmCallProcessorRecoveryTest {
 
         assertTrue(call.cancelled(), "no GPU time for a result nobody will forward");
         assertEquals(1, stored("req_1").request().attempt(), "the next owner of the task resumes it");
+        assertEquals(0, worker.scheduler.metrics().running(), "its slot is free for the instance's other tasks");
     }
 
     @Test

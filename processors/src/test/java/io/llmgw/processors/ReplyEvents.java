@@ -6,25 +6,27 @@ import org.apache.kafka.streams.TestOutputTopic;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.function.Supplier;
 
 /**
- * The events topic of a test driver as a client's reply sees it: lifecycle markers are set aside (read them with
- * {@link #markers()}), everything else is read in order like a {@link TestOutputTopic}.
+ * The events a worker produced as a client's reply sees them, from both ways out: the task's sink (requests that end
+ * before they are queued) and the scheduler's sender (everything of a started request). Lifecycle markers are set
+ * aside (read them with {@link #markers()}); everything else is read in order like a {@link TestOutputTopic}.
  */
 final class ReplyEvents {
 
-    private final TestOutputTopic<String, ResponseEvent> topic;
+    private final List<Supplier<List<ResponseEvent>>> sources;
     private final List<ResponseEvent> pending = new ArrayList<>();
     private final List<ResponseEvent> markers = new ArrayList<>();
 
-    ReplyEvents(final TestOutputTopic<String, ResponseEvent> topic) {
-        this.topic = topic;
+    ReplyEvents(final List<Supplier<List<ResponseEvent>>> sources) {
+        this.sources = List.copyOf(sources);
     }
 
     ResponseEvent readValue() {
         fill();
         if (pending.isEmpty()) {
-            throw new NoSuchElementException("no reply event was forwarded");
+            throw new NoSuchElementException("no reply event was sent");
         }
         return pending.removeFirst();
     }
@@ -41,15 +43,17 @@ final class ReplyEvents {
         return pending.isEmpty();
     }
 
-    /** Every marker forwarded so far, in order. */
+    /** Every marker sent so far, in order. */
     List<ResponseEvent> markers() {
         fill();
         return List.copyOf(markers);
     }
 
     private void fill() {
-        for (final ResponseEvent event : topic.readValuesToList()) {
-            (event.type().isMarker() ? markers : pending).add(event);
+        for (final Supplier<List<ResponseEvent>> source : sources) {
+            for (final ResponseEvent event : source.get()) {
+                (event.type().isMarker() ? markers : pending).add(event);
+            }
         }
     }
 }

@@ -31,39 +31,32 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 class WorkerLatencyMetricsTest {
 
     private static final Topics TOPICS = new Topics("llm");
-    private static final Duration TICK = Duration.ofMillis(5);
     private static final ModelSpec MODEL = new ModelSpec("test-model", "http://unused/v1", null, null, 4,
             Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofSeconds(60), 3, Duration.ofMillis(100));
 
     @TempDir
     Path stateDir;
 
-    private final FakeUpstream upstream = new FakeUpstream();
-    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    private TopologyTestDriver driver;
-    private TestInputTopic<String, byte[]> requests;
+    private WorkerHarness worker;
+    private WorkerHarness.Task task;
+    private FakeUpstream upstream;
+    private SimpleMeterRegistry meters;
 
     @BeforeEach
     void start() {
-        final WorkerOptions options = new WorkerOptions(new CancelRegistry(), new CallBudget(MODEL.concurrency()),
-                new WorkerMetrics(meters, MODEL.name(), "test"), TICK);
-        final Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "worker-metrics-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(WorkerTopology.build(new Topology(), TOPICS, MODEL, upstream, options), props,
-                Instant.ofEpochMilli(NOW_MS));
-        requests = driver.createInputTopic(TOPICS.modelRequestsName(MODEL.name()), new StringSerializer(),
-                new ByteArraySerializer());
+        worker = new WorkerHarness(MODEL, stateDir, 1000);
+        task = worker.task();
+        upstream = worker.upstream;
+        meters = worker.meters;
     }
 
     @AfterEach
     void stop() {
-        driver.close();
+        worker.close();
     }
 
     private void send(final RequestEnvelope request) {
-        requests.pipeInput(request.id(), TOPICS.requests().valueSerde().encode(request));
+        task.send(request);
     }
 
     private Timer timer(final String name, final String... tags) {
@@ -77,25 +70,25 @@ class WorkerLatencyMetricsTest {
     @Test
     void shouldTimeQueueWaitAndFirstTokenFromTheGatewaysAcceptanceWhenAStreamSucceeds() {
         // the request was accepted at NOW_MS and reaches the worker 2 s later
-        driver.advanceWallClockTime(Duration.ofSeconds(2));
+        worker.advance(Duration.ofSeconds(2));
         send(chat("req_1", true));
         final FakeUpstream.FakeCall call = upstream.nextCall();
 
         call.chunk(body("{\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}"));
-        driver.advanceWallClockTime(Duration.ofMillis(300));
+        worker.advance(Duration.ofMillis(300));
         call.chunk(body("{\"choices\":[{\"delta\":{\"content\":\"!\"},\"finish_reason\":\"stop\"}]}"));
         call.complete(null);
-        driver.advanceWallClockTime(Duration.ofMillis(200));
+        worker.advance(Duration.ofMillis(200));
 
-        final Timer queueWait = timer("llmgw.worker.queue.wait", "model", "test-model");
+        final Timer queueWait = timer("llmgw.worker.queue.wait", "model", "test-model", "priority", "normal");
         assertEquals(1, queueWait.count());
         assertEquals(2_000, totalMs(queueWait), 0.5);
         final Timer firstToken = timer("llmgw.worker.first.token", "model", "test-model");
         assertEquals(1, firstToken.count(), "one first token, however many chunks follow");
-        assertEquals(2_300, totalMs(firstToken), 0.5);
+        assertEquals(2_000, totalMs(firstToken), 0.5, "sent when it arrived, not at a later tick");
         final Timer duration = timer("llmgw.worker.request.duration", "model", "test-model", "outcome", "complete");
         assertEquals(1, duration.count());
-        assertEquals(500, totalMs(duration), 0.5, "from admission to the terminal event");
+        assertEquals(300, totalMs(duration), 0.5, "from admission to the terminal event");
     }
 
     @Test
@@ -103,13 +96,13 @@ class WorkerLatencyMetricsTest {
         send(chat("req_1", false));
 
         upstream.nextCall().fail(UpstreamFailure.fromStatus(503, null, null, Instant.now()));
-        driver.advanceWallClockTime(TICK);
-        driver.advanceWallClockTime(Duration.ofMillis(200));
+        worker.tick();
+        worker.advance(Duration.ofMillis(200));
         upstream.nextCall().complete(body("{\"id\":\"second\"}"));
-        driver.advanceWallClockTime(TICK);
+        worker.tick();
 
         assertEquals(1.0, meters.get("llmgw.worker.upstream.errors").tags("status", "503").counter().count());
-        assertEquals(1, timer("llmgw.worker.queue.wait", "model", "test-model").count(), "a retry is no new wait");
+        assertEquals(1, timer("llmgw.worker.queue.wait", "model", "test-model", "priority", "normal").count(), "a retry is no new wait");
         assertEquals(1, timer("llmgw.worker.request.duration", "outcome", "complete").count());
         assertEquals(0, timer("llmgw.worker.first.token", "model", "test-model").count(),
                 "a non-streaming request has no first token");
@@ -121,7 +114,7 @@ class WorkerLatencyMetricsTest {
 
         upstream.nextCall().fail(UpstreamFailure.fromStatus(400, body("{\"error\":{\"message\":\"bad\"}}"), null,
                 Instant.now()));
-        driver.advanceWallClockTime(TICK);
+        worker.tick();
 
         assertEquals(1.0, meters.get("llmgw.worker.upstream.errors").tags("status", "400").counter().count());
         assertEquals(1, timer("llmgw.worker.request.duration", "outcome", "error").count());

@@ -47,34 +47,25 @@ class WorkerOverHttpTest {
 
     private final OkHttpUpstreamClient http = OkHttpUpstreamClient.create(4, Duration.ofSeconds(30));
     private final TerminalLatch upstream = new TerminalLatch(http);
-    private TopologyTestDriver driver;
-    private TestInputTopic<String, byte[]> requests;
+    private WorkerHarness worker;
+    private WorkerHarness.Task task;
     private ReplyEvents events;
 
     @BeforeEach
     void startDriver() {
-        final ModelSpec model = TestRequests.model(host.url("/v1").toString());
-        final Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "worker-http-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(WorkerTopology.build(new Topology(), TOPICS, model, upstream,
-                new WorkerOptions(new CancelRegistry(), new CallBudget(4), new WorkerMetrics(new SimpleMeterRegistry(),
-                        model.name(), "test"), WorkerOptions.DEFAULT_TICK)), props, Instant.ofEpochMilli(NOW_MS));
-        requests = driver.createInputTopic(TOPICS.modelRequestsName(model.name()), new StringSerializer(),
-                new ByteArraySerializer());
-        events = new ReplyEvents(driver.createOutputTopic(TOPICS.events().name(), new StringDeserializer(),
-                TOPICS.events().valueSerde().deserializer()));
+        worker = new WorkerHarness(TestRequests.model(host.url("/v1").toString()), upstream, stateDir, 1000);
+        task = worker.task();
+        events = worker.events(task);
     }
 
     @AfterEach
     void close() {
-        driver.close();
+        worker.close();
         http.close();
     }
 
     private void send(final RequestEnvelope request) {
-        requests.pipeInput(request.id(), TOPICS.requests().valueSerde().encode(request));
+        task.send(request);
     }
 
     @Test
@@ -89,7 +80,7 @@ class WorkerOverHttpTest {
 
         send(chat("req_1", true));
         upstream.awaitTerminal();
-        driver.advanceWallClockTime(WorkerOptions.DEFAULT_TICK);
+        worker.tick();
 
         final List<ResponseEvent> out = events.readValuesToList();
         assertEquals(List.of(0L, 1L, 2L, 3L), out.stream().map(ResponseEvent::seq).toList());
@@ -107,7 +98,7 @@ class WorkerOverHttpTest {
 
         send(chat("req_1", false));
         upstream.awaitTerminal();
-        driver.advanceWallClockTime(WorkerOptions.DEFAULT_TICK);
+        worker.tick();
 
         final ResponseEvent event = events.readValue();
         assertEquals(EventType.ERROR, event.type());

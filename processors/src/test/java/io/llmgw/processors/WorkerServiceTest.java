@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 class WorkerServiceTest {
@@ -35,23 +36,29 @@ class WorkerServiceTest {
     }
 
     @Test
-    void shouldPollAtTheDrainIntervalAndOutwaitTheTotalTimeoutWhenBuildingStreamsProperties() {
+    void shouldKeepKafkasPollIntervalAndDetectADeadWorkerWithinSecondsWhenBuildingStreamsProperties() {
         final Properties props = WorkerService.streamsProperties(Settings.of(Map.of("WORKER_THREADS", "3")), TOPICS,
-                model("m", Duration.ofMinutes(20)), Path.of("/tmp/state/worker-1"), Duration.ofMillis(2));
+                model("m", Duration.ofMinutes(20)), Path.of("/tmp/state/worker-1"), null);
 
         assertEquals("llm-worker-m", props.get(StreamsConfig.APPLICATION_ID_CONFIG));
         assertEquals(3, props.get(StreamsConfig.NUM_STREAM_THREADS_CONFIG));
         assertEquals("/tmp/state/worker-1", props.get(StreamsConfig.STATE_DIR_CONFIG));
-        assertEquals(2L, props.get(StreamsConfig.POLL_MS_CONFIG));
-        assertEquals(21 * 60_000, props.get(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG)));
+        assertNull(props.get(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG)),
+                "process() never blocks: no stretched poll interval");
+        assertEquals(6_000, props.get(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG)));
+        assertEquals(1_500, props.get(StreamsConfig.mainConsumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG)));
+        assertNull(props.get(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)),
+                "a random instance is a dynamic member");
         assertEquals("at_least_once", props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
     }
 
     @Test
-    void shouldKeepKafkasDefaultMaxPollIntervalWhenTheTotalTimeoutIsShort() {
-        final Properties props = WorkerService.streamsProperties(Settings.of(Map.of()), TOPICS,
-                model("m", Duration.ofSeconds(30)), Path.of("/tmp/s"), Duration.ofMillis(5));
+    void shouldBeAStaticMemberNamedAfterTheInstanceWhenItHasAnId() {
+        final Properties props = WorkerService.streamsProperties(Settings.of(Map.of("WORKER_SESSION_TIMEOUT", "10")),
+                TOPICS, model("m", Duration.ofSeconds(30)), Path.of("/tmp/s"), "gpu-a");
 
-        assertEquals(300_000, props.get(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG)));
+        assertEquals("llm-worker-m-gpu-a",
+                props.get(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)));
+        assertEquals(10_000, props.get(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG)));
     }
 }

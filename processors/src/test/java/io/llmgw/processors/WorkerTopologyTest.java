@@ -49,42 +49,37 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class WorkerTopologyTest {
 
-    private static final Topics TOPICS = new Topics("llm");
-    private static final Duration TICK = Duration.ofMillis(5);
+    private static final Topics TOPICS = WorkerHarness.TOPICS;
     private static final JsonNode CHUNK_A = body("{\"choices\":[{\"delta\":{\"content\":\"Hel\"},\"finish_reason\":null}]}");
     private static final JsonNode CHUNK_B = body("{\"choices\":[{\"delta\":{\"content\":\"lo\"},\"finish_reason\":\"stop\"}]}");
 
     @TempDir
     Path stateDir;
 
-    private final FakeUpstream upstream = new FakeUpstream();
-    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    private TopologyTestDriver driver;
-    private TestInputTopic<String, byte[]> requests;
+    private WorkerHarness worker;
+    private WorkerHarness.Task task;
+    private FakeUpstream upstream;
+    private SimpleMeterRegistry meters;
     private ReplyEvents events;
     private TestOutputTopic<String, byte[]> deadLetters;
     private WorkerOptions options;
+    private TopologyTestDriver driver;
 
     @AfterEach
     void closeDriver() {
-        if (driver != null) {
-            driver.close();
+        if (worker != null) {
+            worker.close();
         }
     }
 
     private void start(final ModelSpec model) {
-        options = new WorkerOptions(new CancelRegistry(), new CallBudget(model.concurrency()),
-                new WorkerMetrics(meters, model.name(), "test"), TICK);
-        final Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "worker-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(WorkerTopology.build(new Topology(), TOPICS, model,
-                upstream, options), props, Instant.ofEpochMilli(NOW_MS));
-        requests = driver.createInputTopic(TOPICS.modelRequestsName(model.name()), new StringSerializer(),
-                new ByteArraySerializer());
-        events = new ReplyEvents(driver.createOutputTopic(TOPICS.events().name(), new StringDeserializer(),
-                TOPICS.events().valueSerde().deserializer()));
+        worker = new WorkerHarness(model, stateDir, 1000);
+        task = worker.task();
+        driver = task.driver;
+        upstream = worker.upstream;
+        meters = worker.meters;
+        options = worker.options;
+        events = worker.events(task);
         deadLetters = driver.createOutputTopic(TOPICS.dlqName(), new StringDeserializer(), new ByteArrayDeserializer());
     }
 
@@ -94,16 +89,20 @@ class WorkerTopologyTest {
     }
 
     private void send(final RequestEnvelope request) {
-        requests.pipeInput(request.id(), TOPICS.requests().valueSerde().encode(request));
+        task.send(request);
     }
 
-    /** Lets the punctuator forward what the upstream callbacks queued. */
+    /** Lets the task apply the store changes the scheduler queued. */
     private void tick() {
-        driver.advanceWallClockTime(TICK);
+        worker.tick();
+    }
+
+    private void advance(final Duration duration) {
+        worker.advance(duration);
     }
 
     private KeyValueStore<String, byte[]> inFlight() {
-        return driver.getKeyValueStore(WorkerTopology.STORE);
+        return task.store();
     }
 
     private double counter(final String name) {
@@ -144,6 +143,7 @@ class WorkerTopologyTest {
         final InFlightEntry entry = new JsonSerde<>(InFlightEntry.class).deserializer()
                 .deserialize(InFlightStore.NAME, inFlight().get("req_1"));
         assertTrue(entry.streamStarted());
+        assertEquals(InFlightEntry.State.RUNNING, entry.state());
         assertEquals(1, events.readValuesToList().size());
     }
 
@@ -166,38 +166,9 @@ class WorkerTopologyTest {
     }
 
     @Test
-    void shouldRunAtMostTheConcurrencyAndStartTheNextWhenOneEnds() throws Exception {
-        start(model(2));
-        send(chat("req_1", false));
-        send(chat("req_2", false));
-        final FakeUpstream.FakeCall first = upstream.nextCall();
-        upstream.nextCall();
-
-        final AtomicReference<Thread> piping = new AtomicReference<>();
-        final CompletableFuture<Void> third = CompletableFuture.runAsync(() -> {
-            piping.set(Thread.currentThread());
-            send(chat("req_3", false));
-        });
-        // The third record's process() must park, waiting for a slot, without starting a call.
-        await().atMost(Duration.ofSeconds(5)).until(() -> piping.get() != null
-                && (piping.get().getState() == Thread.State.TIMED_WAITING || third.isDone()));
-        assertFalse(third.isDone(), "process() waits while both slots are taken");
-        assertTrue(upstream.noCallPending());
-
-        first.complete(body("{\"id\":\"one\"}"));
-        assertEquals("req_3", upstream.nextCall().request().id());
-        third.get(5, TimeUnit.SECONDS);
-
-        assertEquals(2, upstream.maxRunning());
-        final ResponseEvent done = events.readValue();
-        assertEquals("req_1", done.id(), "the wait forwarded the finished request's event");
-        assertEquals(EventType.COMPLETE, done.type());
-    }
-
-    @Test
     void shouldAnswer504WithoutCallingTheHostWhenTheDeadlinePassedBeforePickup() {
         start(model(4));
-        driver.advanceWallClockTime(Duration.ofSeconds(2));
+        advance(Duration.ofSeconds(2));
 
         send(chat("req_1", true, NOW_MS + 1_000));
 
@@ -220,7 +191,7 @@ class WorkerTopologyTest {
         assertTrue(upstream.noCallPending(), "the retry waits for its backoff");
         assertTrue(events.isEmpty());
 
-        driver.advanceWallClockTime(Duration.ofMillis(200));
+        advance(Duration.ofMillis(200));
         upstream.nextCall().complete(body("{\"id\":\"second\"}"));
         tick();
 
@@ -240,10 +211,10 @@ class WorkerTopologyTest {
 
         upstream.nextCall().fail(UpstreamFailure.fromStatus(429, null, "2", Instant.now()));
         tick();
-        driver.advanceWallClockTime(Duration.ofMillis(1_900));
+        advance(Duration.ofMillis(1_900));
         assertTrue(upstream.noCallPending());
 
-        driver.advanceWallClockTime(Duration.ofMillis(200));
+        advance(Duration.ofMillis(200));
         assertEquals("req_1", upstream.nextCall().request().id());
     }
 
@@ -255,7 +226,7 @@ class WorkerTopologyTest {
         for (int i = 0; i < 3; i++) {
             upstream.nextCall().fail(UpstreamFailure.fromStatus(502, null, null, Instant.now()));
             tick();
-            driver.advanceWallClockTime(Duration.ofSeconds(1));
+            advance(Duration.ofSeconds(1));
         }
 
         final ResponseEvent event = events.readValue();
@@ -275,7 +246,7 @@ class WorkerTopologyTest {
         tick();
         call.fail(UpstreamFailure.unreachable("connection reset"));
         tick();
-        driver.advanceWallClockTime(Duration.ofSeconds(1));
+        advance(Duration.ofSeconds(1));
 
         final List<ResponseEvent> out = events.readValuesToList();
         assertEquals(2, out.size());
@@ -292,7 +263,7 @@ class WorkerTopologyTest {
         send(chat("req_1", true));
         final FakeUpstream.FakeCall call = upstream.nextCall();
 
-        driver.advanceWallClockTime(Duration.ofSeconds(10));
+        advance(Duration.ofSeconds(10));
 
         final ResponseEvent event = events.readValue();
         assertEquals(504, event.status());
@@ -309,7 +280,7 @@ class WorkerTopologyTest {
         call.chunk(CHUNK_A);
         tick();
 
-        driver.advanceWallClockTime(Duration.ofSeconds(5));
+        advance(Duration.ofSeconds(5));
 
         final List<ResponseEvent> out = events.readValuesToList();
         assertEquals(2, out.size());
@@ -325,7 +296,7 @@ class WorkerTopologyTest {
         send(chat("req_1", false, NOW_MS + 3_000));
         final FakeUpstream.FakeCall call = upstream.nextCall();
 
-        driver.advanceWallClockTime(Duration.ofSeconds(3));
+        advance(Duration.ofSeconds(3));
 
         final ResponseEvent event = events.readValue();
         assertEquals(504, event.status());
@@ -406,83 +377,24 @@ class WorkerTopologyTest {
     }
 
     @Test
-    void shouldAnswer408AndCountOtherWhenACancelCarriesAReasonThisVersionDoesNotKnow() {
-        start(model(4));
-        send(chat("req_1", false));
-        final FakeUpstream.FakeCall call = upstream.nextCall();
-        final Decoded<CancelCommand> decoded = new JsonSerde<>(CancelCommand.class).decode(
-                "{\"id\":\"req_1\",\"reason\":\"gateway_lost\",\"atMs\":1}".getBytes(StandardCharsets.UTF_8));
-
-        options.cancels().cancel(((Decoded.Ok<CancelCommand>) decoded).value());
-        tick();
-
-        final ResponseEvent event = events.readValue();
-        assertEquals(408, event.status());
-        assertEquals("cancelled", event.data().at("/error/message").asText());
-        assertTrue(call.cancelled());
-        assertEquals(1.0, meters.get("llmgw.worker.cancellations").tag("reason", "other").counter().count());
-    }
-
-    @Test
-    void shouldSkipAQueuedRequestAtOnceWhenItIsCancelledWhileEverySlotIsTaken() throws Exception {
-        start(model(1));
-        send(chat("req_1", false));
-        final FakeUpstream.FakeCall running = upstream.nextCall();
-        final AtomicReference<Thread> piping = new AtomicReference<>();
-        final CompletableFuture<Void> queued = CompletableFuture.runAsync(() -> {
-            piping.set(Thread.currentThread());
-            send(chat("req_2", false));
-        });
-        // parked in process(), waiting for the slot req_1 holds
-        await().atMost(Duration.ofSeconds(5)).until(() -> piping.get() != null
-                && piping.get().getState() == Thread.State.TIMED_WAITING);
-        assertFalse(queued.isDone());
-
-        options.cancels().cancel("req_2");
-
-        queued.get(5, TimeUnit.SECONDS);
-        final ResponseEvent event = events.readValue();
-        assertEquals("req_2", event.id());
-        assertEquals(408, event.status());
-        assertTrue(upstream.noCallPending(), "the LLM host never saw req_2");
-        assertFalse(running.cancelled(), "the running request keeps its slot");
-    }
-
-    @Test
-    void shouldEndAQueuedRequestAtItsDeadlineWhileEverySlotIsTaken() throws Exception {
-        start(model(1));
-        send(chat("req_1", false));
-        final FakeUpstream.FakeCall running = upstream.nextCall();
-
-        // the wait runs on real time from the driver's clock: 300 ms until this deadline
-        CompletableFuture.runAsync(() -> send(chat("req_2", false, NOW_MS + 300))).get(5, TimeUnit.SECONDS);
-
-        final ResponseEvent event = events.readValue();
-        assertEquals("req_2", event.id());
-        assertEquals(504, event.status());
-        assertTrue(upstream.noCallPending(), "the LLM host never saw req_2");
-        assertFalse(running.cancelled());
-    }
-
-    @Test
     void shouldHandTheRequestToTheFallbackModelWhenItsTriesRunOutBeforeAnyChunk() {
         start(model(4).withFallback("backup-model"));
-        final TestOutputTopic<String, RequestEnvelope> fallback = driver.createOutputTopic(
-                TOPICS.modelRequestsName("backup-model"), new StringDeserializer(),
-                TOPICS.requests().valueSerde().deserializer());
         send(chat("req_1", true));
 
         for (int i = 0; i < 3; i++) {
             upstream.nextCall().fail(UpstreamFailure.fromStatus(503, null, null, Instant.now()));
             tick();
-            driver.advanceWallClockTime(Duration.ofSeconds(1));
+            advance(Duration.ofSeconds(1));
         }
 
-        final RequestEnvelope handedOver = fallback.readValue();
+        final RecordingSender.HandOver handOver = worker.sender.handOvers().getFirst();
+        assertEquals(TOPICS.modelRequestsName("backup-model"), handOver.topic());
+        final RequestEnvelope handedOver = handOver.request();
         assertEquals("req_1", handedOver.id());
         assertEquals("test-model", handedOver.model(), "still the model the client asked for");
         assertEquals(2, handedOver.attempt(), "a new attempt: the gateway never mixes it with the first");
         assertTrue(events.isEmpty(), "no error: the fallback answers");
+        tick();
         assertNull(inFlight().get("req_1"));
         assertEquals(1.0, meters.get("llmgw.worker.fallbacks").tag("fallback", "backup-model").counter().count());
     }
@@ -503,7 +415,7 @@ class WorkerTopologyTest {
         start(new ModelSpec("backup-model", "http://unused/v1", null, null, 4, Duration.ofSeconds(10),
                 Duration.ofSeconds(5), Duration.ofSeconds(60), 1, Duration.ofMillis(100)).withFallback("test-model"));
         final RequestEnvelope handedOver = chat("req_1", false).withAttempt(2);
-        requests.pipeInput(handedOver.id(), TOPICS.requests().valueSerde().encode(handedOver));
+        send(handedOver);
 
         upstream.nextCall().fail(UpstreamFailure.fromStatus(503, null, null, Instant.now()));
         tick();
@@ -512,11 +424,29 @@ class WorkerTopologyTest {
     }
 
     @Test
+    void shouldAnswer408AndCountOtherWhenACancelCarriesAReasonThisVersionDoesNotKnow() {
+        start(model(4));
+        send(chat("req_1", false));
+        final FakeUpstream.FakeCall call = upstream.nextCall();
+        final Decoded<CancelCommand> decoded = new JsonSerde<>(CancelCommand.class).decode(
+                "{\"id\":\"req_1\",\"reason\":\"gateway_lost\",\"atMs\":1}".getBytes(StandardCharsets.UTF_8));
+
+        options.cancels().cancel(((Decoded.Ok<CancelCommand>) decoded).value());
+        tick();
+
+        final ResponseEvent event = events.readValue();
+        assertEquals(408, event.status());
+        assertEquals("cancelled", event.data().at("/error/message").asText());
+        assertTrue(call.cancelled());
+        assertEquals(1.0, meters.get("llmgw.worker.cancellations").tag("reason", "other").counter().count());
+    }
+
+    @Test
     void shouldSendTheOriginalBytesWithTheReasonToTheDeadLetterTopicWhenARecordIsUnreadable() {
         start(model(4));
         final byte[] garbage = "{not json".getBytes(StandardCharsets.UTF_8);
 
-        requests.pipeInput("req_x", garbage);
+        task.requests.pipeInput("req_x", garbage);
 
         final TestRecord<String, byte[]> dead = deadLetters.readRecord();
         assertEquals("req_x", dead.key());
@@ -533,7 +463,7 @@ class WorkerTopologyTest {
     void shouldDeadLetterAnEnvelopeWithoutBody() {
         start(model(4));
 
-        requests.pipeInput("req_x", "{\"id\":\"req_x\",\"endpoint\":\"chat.completions\",\"model\":\"test-model\"}"
+        task.requests.pipeInput("req_x", "{\"id\":\"req_x\",\"endpoint\":\"chat.completions\",\"model\":\"test-model\"}"
                 .getBytes(StandardCharsets.UTF_8));
 
         assertEquals("envelope has no body", header(deadLetters.readRecord(), DeadLetterHeaders.REASON));

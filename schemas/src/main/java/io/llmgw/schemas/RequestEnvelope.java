@@ -19,6 +19,9 @@ import java.util.Optional;
  * @param keyId          a non-secret id of the caller's API key (never the key), or null
  * @param attempt        1 for the first delivery; re-runs after a worker failover count up
  * @param detached       true when nobody holds a connection for it (async submit): never cancelled by a disconnect
+ * @param priority       scheduling class ({@code X-Priority}); records written before it existed read as normal
+ * @param fairnessKey    a tenant below the key ({@code X-Fairness-Key}, such as an end user), or null: the worker
+ *                       takes turns between keys first, then between the fairness keys of one key
  */
 public record RequestEnvelope(
         String id,
@@ -32,7 +35,22 @@ public record RequestEnvelope(
         String gatewayId,
         String keyId,
         int attempt,
-        boolean detached) {
+        boolean detached,
+        Priority priority,
+        String fairnessKey) {
+
+    public RequestEnvelope {
+        priority = priority == null ? Priority.NORMAL : priority;
+    }
+
+    /** A normal-priority request without a fairness key (what the gateway publishes without scheduling headers). */
+    public RequestEnvelope(final String id, final Endpoint endpoint, final String model, final boolean stream,
+                           final ObjectNode body, final long receivedAtMs, final long deadlineMs,
+                           final int replyPartition, final String gatewayId, final String keyId, final int attempt,
+                           final boolean detached) {
+        this(id, endpoint, model, stream, body, receivedAtMs, deadlineMs, replyPartition, gatewayId, keyId, attempt,
+                detached, Priority.NORMAL, null);
+    }
 
     /**
      * What this envelope lacks to be a request at all, if anything: without an id, endpoint, model or body there is
@@ -60,6 +78,11 @@ public record RequestEnvelope(
 
     public RequestEnvelope withAttempt(final int nextAttempt) {
         return new RequestEnvelope(id, endpoint, model, stream, body, receivedAtMs, deadlineMs, replyPartition,
-                gatewayId, keyId, nextAttempt, detached);
+                gatewayId, keyId, nextAttempt, detached, priority, fairnessKey);
+    }
+
+    public RequestEnvelope withScheduling(final Priority nextPriority, final String nextFairnessKey) {
+        return new RequestEnvelope(id, endpoint, model, stream, body, receivedAtMs, deadlineMs, replyPartition,
+                gatewayId, keyId, attempt, detached, nextPriority, nextFairnessKey);
     }
 }

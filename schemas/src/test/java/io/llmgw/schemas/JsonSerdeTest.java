@@ -68,4 +68,39 @@ class JsonSerdeTest {
         assertEquals(4, event.replyPartition());
         assertEquals(2, event.attempt());
     }
+
+    @Test
+    void shouldReadAnEnvelopeWrittenBeforeSchedulingFieldsExistedAsNormalWithoutFairnessKey() {
+        final String old = "{\"id\":\"r\",\"endpoint\":\"chat.completions\",\"model\":\"m\",\"stream\":false,"
+                + "\"body\":{},\"receivedAtMs\":1,\"deadlineMs\":2,\"replyPartition\":0,\"keyId\":\"k\","
+                + "\"attempt\":1,\"detached\":false}";
+
+        final RequestEnvelope read = ((Decoded.Ok<RequestEnvelope>) serde.decode(old.getBytes(StandardCharsets.UTF_8)))
+                .value();
+
+        assertEquals(Priority.NORMAL, read.priority());
+        assertNull(read.fairnessKey());
+    }
+
+    @Test
+    void shouldRoundTripPriorityAndFairnessKeyAndKeepThemAcrossAttempts() {
+        final RequestEnvelope envelope = new RequestEnvelope("r", Endpoint.COMPLETIONS, "m", true, Json.object(), 0, 0,
+                0, "g", "k", 1, false).withScheduling(Priority.LOW, "user-7");
+
+        final String json = new String(serde.encode(envelope), StandardCharsets.UTF_8);
+        final RequestEnvelope back = ((Decoded.Ok<RequestEnvelope>) serde.decode(serde.encode(envelope))).value();
+
+        assertTrue(json.contains("\"priority\":\"low\""), json);
+        assertEquals(envelope, back);
+        assertEquals(Priority.LOW, back.withAttempt(2).priority());
+        assertEquals("user-7", back.withAttempt(2).fairnessKey());
+    }
+
+    @Test
+    void shouldAcceptOnlyTheThreeClientPrioritiesFromTheHeader() {
+        assertEquals(Priority.HIGH, Priority.fromHeader(" High ").orElseThrow());
+        assertEquals(Priority.LOW, Priority.fromHeader("low").orElseThrow());
+        assertTrue(Priority.fromHeader("batch").isEmpty(), "batch is for batch lines, not for clients");
+        assertTrue(Priority.fromHeader("urgent").isEmpty());
+    }
 }

@@ -15,8 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A worker of its own for one test's model, on the shared stack's broker and simulator, with the settings the test
- * needs ({@code WORKER_CONCURRENCY=1}, short timeouts, ...). Its model topic has one partition, so that its
- * concurrency is exactly the one asked for (a worker gives every partition's task at least one slot).
+ * needs ({@code WORKER_CONCURRENCY=1}, short timeouts, ...). Its model topic has one partition.
  */
 final class DedicatedWorker implements AutoCloseable {
 
