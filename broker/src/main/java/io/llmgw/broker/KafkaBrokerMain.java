@@ -7,11 +7,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs a single-node KRaft broker as a child process of llmgw.
+ * Runs one KRaft node (a one-node cluster, or one node of a local cluster) as a child process of llmgw.
  *
- * <p>Protocol with the parent: arguments {@code --port <p> --controller-port <c> --log-dir <dir>
- * [--override key=value]...} (ports 0 = free ones); when clients can use the broker, exactly one line
- * {@code LLMGW_BROKER_READY 127.0.0.1:<port>} on stdout. The broker shuts down cleanly when stdin reaches end of file
+ * <p>Protocol with the parent: the arguments of {@link BrokerArgs} ({@code --port <p> --controller-port <c>}, ports 0 =
+ * free ones, or {@code --cluster <spec> --node-id <id> --cluster-id <id>}; {@code --log-dir <dir>},
+ * {@code [--override key=value]...}); when clients can use this node, exactly one line
+ * {@code LLMGW_BROKER_READY 127.0.0.1:<port>} (its own address) on stdout. The broker shuts down cleanly when stdin reaches end of file
  * (the parent closed it or died, even by SIGKILL) or on SIGTERM/SIGINT. A failed start prints one line
  * {@code LLMGW_BROKER_FAILED <reason>} on stderr and exits with code 1; bad arguments exit with code 2. Kafka's own
  * logging goes to stderr at WARN; set {@code LLMGW_BROKER_LOG_LEVEL} (or {@code -Dllmgw.broker.log.level}) to
@@ -56,9 +57,9 @@ public final class KafkaBrokerMain {
     }
 
     private static int run(final BrokerArgs brokerArgs, final CountDownLatch stopRequested) {
-        final SingleNodeBroker broker;
+        final KafkaNode broker;
         try {
-            broker = SingleNodeBroker.start(brokerArgs, START_TIMEOUT);
+            broker = KafkaNode.start(brokerArgs, START_TIMEOUT);
         } catch (final RuntimeException e) {
             System.err.println(FAILED_PREFIX + e.getMessage());
             return 1;

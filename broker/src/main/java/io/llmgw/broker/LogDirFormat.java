@@ -11,10 +11,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.Properties;
 
 /**
- * Formats a KRaft log dir once, with a fresh cluster id. A dir that is already formatted is kept as it is, so a
+ * Formats a KRaft log dir once, with the cluster id its cluster's nodes share (a fresh one for a node alone). A dir that is already formatted is kept as it is, so a
  * developer's data survives a restart when the same dir is given again.
  */
 public final class LogDirFormat {
@@ -33,7 +34,7 @@ public final class LogDirFormat {
      *
      * @return true when this call formatted it
      */
-    public static boolean formatIfNeeded(final Path logDir, final Properties config) {
+    public static boolean formatIfNeeded(final Path logDir, final Properties config, final Optional<String> clusterId) {
         if (isFormatted(logDir)) {
             return false;
         }
@@ -43,9 +44,9 @@ public final class LogDirFormat {
             final Path configFile = Files.createTempFile("llmgw-broker-", ".properties");
             try {
                 try (OutputStream out = Files.newOutputStream(configFile)) {
-                    config.store(out, "llmgw single-node broker");
+                    config.store(out, "llmgw broker node");
                 }
-                format(configFile);
+                format(configFile, clusterId.orElseGet(() -> Uuid.randomUuid().toString()));
             } finally {
                 Files.deleteIfExists(configFile);
             }
@@ -55,7 +56,7 @@ public final class LogDirFormat {
         return true;
     }
 
-    private static void format(final Path configFile) {
+    private static void format(final Path configFile, final String clusterId) {
         final ByteArrayOutputStream output = new ByteArrayOutputStream();
         final int exitCode;
         try (PrintStream out = new PrintStream(output, true, StandardCharsets.UTF_8)) {
@@ -63,7 +64,7 @@ public final class LogDirFormat {
             exitCode = StorageTool.execute(new String[] {
                 "format",
                 "--config", configFile.toString(),
-                "--cluster-id", Uuid.randomUuid().toString(),
+                "--cluster-id", clusterId,
                 "--ignore-formatted"}, out);
         } catch (final RuntimeException e) {
             throw new IllegalStateException("formatting the broker log dir failed: " + e.getMessage(), e);

@@ -49,6 +49,30 @@ class BrokerArgsTest {
     }
 
     @Test
+    void shouldReadTheNodeOfAClusterWhenClusterAndNodeIdAreGiven() {
+        final BrokerArgs args = BrokerArgs.parse("--cluster", "1:19092:19095,2:19093:19096,3:19094:19097",
+                "--node-id", "3", "--cluster-id", "q1Sh4xVNQWm5HxOYGMy1Ag", "--log-dir", "d");
+
+        assertEquals(3, args.nodeId());
+        assertEquals(19094, args.port());
+        assertEquals(19097, args.controllerPort());
+        assertEquals(3, args.layout().size());
+        assertEquals(java.util.Optional.of("q1Sh4xVNQWm5HxOYGMy1Ag"), args.clusterId());
+        assertEquals(args, args.withFreePorts());
+    }
+
+    @Test
+    void shouldRejectClusterArgumentsWhenTheyContradictEachOther() {
+        final String cluster = "1:19092:19095,2:19093:19096";
+        assertThrows(IllegalArgumentException.class, () -> BrokerArgs.parse("--cluster", cluster, "--log-dir", "d"));
+        assertThrows(IllegalArgumentException.class,
+                () -> BrokerArgs.parse("--cluster", cluster, "--node-id", "3", "--log-dir", "d"));
+        assertThrows(IllegalArgumentException.class,
+                () -> BrokerArgs.parse("--cluster", cluster, "--node-id", "1", "--port", "1", "--log-dir", "d"));
+        assertThrows(IllegalArgumentException.class, () -> BrokerArgs.parse("--node-id", "1", "--log-dir", "d"));
+    }
+
+    @Test
     void shouldChooseTwoDifferentFreePortsWhenZeroIsAsked() {
         final BrokerArgs resolved = BrokerArgs.parse("--log-dir", "d").withFreePorts();
 

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,7 +24,7 @@ class LogDirFormatTest {
     void shouldFormatWithAClusterIdWhenDirIsNew() throws IOException {
         final Path logDir = tmp.resolve("kafka");
 
-        assertTrue(LogDirFormat.formatIfNeeded(logDir, config(logDir)));
+        assertTrue(LogDirFormat.formatIfNeeded(logDir, config(logDir), Optional.empty()));
 
         assertTrue(LogDirFormat.isFormatted(logDir));
         assertNotNull(clusterId(logDir));
@@ -32,12 +33,25 @@ class LogDirFormatTest {
     @Test
     void shouldKeepTheClusterWhenDirIsAlreadyFormatted() throws IOException {
         final Path logDir = tmp.resolve("kafka");
-        LogDirFormat.formatIfNeeded(logDir, config(logDir));
+        LogDirFormat.formatIfNeeded(logDir, config(logDir), Optional.empty());
         final String clusterId = clusterId(logDir);
 
-        assertFalse(LogDirFormat.formatIfNeeded(logDir, config(logDir)));
+        assertFalse(LogDirFormat.formatIfNeeded(logDir, config(logDir), Optional.empty()));
 
         assertEquals(clusterId, clusterId(logDir));
+    }
+
+    @Test
+    void shouldFormatWithTheGivenClusterIdWhenNodesOfOneClusterShareIt() throws IOException {
+        final String shared = "q1Sh4xVNQWm5HxOYGMy1Ag";
+        final Path first = tmp.resolve("node-1");
+        final Path second = tmp.resolve("node-2");
+
+        LogDirFormat.formatIfNeeded(first, config(first), Optional.of(shared));
+        LogDirFormat.formatIfNeeded(second, config(second), Optional.of(shared));
+
+        assertEquals(shared, clusterId(first));
+        assertEquals(shared, clusterId(second));
     }
 
     @Test
@@ -46,7 +60,7 @@ class LogDirFormatTest {
     }
 
     private static Properties config(final Path logDir) {
-        return SingleNodeConfig.of(new BrokerArgs(19092, 19093, logDir, Map.of()));
+        return NodeConfig.of(new BrokerArgs(19092, 19093, logDir, Map.of()));
     }
 
     private static String clusterId(final Path logDir) throws IOException {

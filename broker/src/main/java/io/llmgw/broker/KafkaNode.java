@@ -17,10 +17,11 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A running one-node KRaft cluster in this JVM. {@link #start} returns only when clients can use it: an admin client
- * sees the broker registered and unfenced, which is when topics can be created.
+ * A running KRaft node in this JVM: a one-node cluster, or one node of a {@link ClusterLayout}. {@link #start} returns
+ * only when clients can use it: an admin client sees this node registered and unfenced, which is when topics can be
+ * created (the nodes of a cluster start together: each waits for a quorum of voters).
  */
-public final class SingleNodeBroker implements AutoCloseable {
+public final class KafkaNode implements AutoCloseable {
 
     private static final Duration RETRY_PAUSE = Duration.ofMillis(50);
 
@@ -28,32 +29,33 @@ public final class SingleNodeBroker implements AutoCloseable {
     private final BrokerArgs args;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private SingleNodeBroker(final KafkaRaftServer server, final BrokerArgs args) {
+    private KafkaNode(final KafkaRaftServer server, final BrokerArgs args) {
         this.server = server;
         this.args = args;
     }
 
     /** Formats the log dir if needed, starts the broker and waits until it answers, at most {@code timeout}. */
-    public static SingleNodeBroker start(final BrokerArgs requested, final Duration timeout) {
+    public static KafkaNode start(final BrokerArgs requested, final Duration timeout) {
         final BrokerArgs args = requested.withFreePorts();
-        final var props = SingleNodeConfig.of(args);
-        LogDirFormat.formatIfNeeded(args.logDir(), props);
+        final var props = NodeConfig.of(args);
+        LogDirFormat.formatIfNeeded(args.logDir(), props, args.clusterId());
         final KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
-        final SingleNodeBroker broker = new SingleNodeBroker(server, args);
+        final KafkaNode broker = new KafkaNode(server, args);
         try {
             server.startup();
             broker.awaitReady(timeout);
         } catch (final RuntimeException e) {
             broker.close();
-            throw new IllegalStateException("the Kafka broker did not start on 127.0.0.1:" + args.port()
+            throw new IllegalStateException("Kafka node " + args.nodeId() + " did not start on 127.0.0.1:" + args.port()
                     + " (controller " + args.controllerPort() + ", log dir " + args.logDir() + "): "
                     + rootMessage(e), e);
         }
         return broker;
     }
 
+    /** This node's client address. */
     public String bootstrapServers() {
-        return "127.0.0.1:" + args.port();
+        return args.node().address();
     }
 
     /** The arguments the broker runs with, ports resolved. */
@@ -82,10 +84,10 @@ public final class SingleNodeBroker implements AutoCloseable {
                 }
                 final Collection<Node> nodes = admin.describeCluster(new DescribeClusterOptions()
                         .timeoutMs((int) remainingMs)).nodes().get(remainingMs, TimeUnit.MILLISECONDS);
-                if (!nodes.isEmpty()) {
+                if (nodes.stream().anyMatch(node -> node.id() == args.nodeId())) {
                     return;
                 }
-                // registered but still fenced: topic creation would fail, so keep asking
+                // not registered yet, or still fenced (no quorum yet): topic creation would fail, so keep asking
                 pause();
             }
         } catch (final ExecutionException e) {
