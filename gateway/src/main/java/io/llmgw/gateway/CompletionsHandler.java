@@ -108,12 +108,12 @@ final class CompletionsHandler {
      * own state.
      */
     private Admission admit(final Context ctx, final Endpoint endpoint) {
-        final String keyId;
+        final BearerAuth.Outcome.Allowed key;
         switch (auth.check(ctx.header(Header.AUTHORIZATION))) {
             case BearerAuth.Outcome.Denied denied -> {
                 return new Admission.Refused(null, denied.error());
             }
-            case BearerAuth.Outcome.Allowed allowed -> keyId = allowed.keyId();
+            case BearerAuth.Outcome.Allowed allowed -> key = allowed;
         }
         final Duration timeout;
         final SchedulingHeaders.Outcome.Scheduling scheduling;
@@ -122,7 +122,10 @@ final class CompletionsHandler {
             case SchedulingHeaders.Outcome.Invalid invalid -> {
                 return new Admission.Refused(null, invalid.error());
             }
-            case SchedulingHeaders.Outcome.Scheduling resolved -> scheduling = resolved;
+            // a managed key sets the priority; X-Priority may lower it, never raise it
+            case SchedulingHeaders.Outcome.Scheduling resolved -> scheduling = new SchedulingHeaders.Outcome.Scheduling(
+                    key.priority(SchedulingHeaders.asked(ctx.header(SchedulingHeaders.PRIORITY_HEADER))
+                            .map(asked -> resolved.priority())), resolved.fairnessKey());
         }
         switch (RequestTimeouts.resolve(config.requestTimeout(), ctx.header(RequestTimeouts.REQUEST_TIMEOUT_HEADER),
                 ctx.header(RequestTimeouts.STAINLESS_TIMEOUT_HEADER))) {
@@ -142,11 +145,14 @@ final class CompletionsHandler {
         }
         return switch (validator.validate(endpoint, body)) {
             case RequestValidator.Outcome.Rejected rejected -> new Admission.Refused(null, rejected.error());
+            // a model the key may not call does not exist for it, as OpenAI answers for models a key cannot see
+            case RequestValidator.Outcome.Accepted accepted when !key.allows(accepted.model()) ->
+                    new Admission.Refused(null, ApiError.modelNotFound(accepted.model()));
             case RequestValidator.Outcome.Accepted accepted when !accepting.getAsBoolean() ->
                     new Admission.Refused(accepted.model(),
                             ApiError.unavailable("The gateway is not ready to accept requests; try again shortly."));
             case RequestValidator.Outcome.Accepted accepted ->
-                    new Admission.Admitted(accepted, keyId, timeout, prefersAsync(ctx.header(PREFER)), scheduling);
+                    new Admission.Admitted(accepted, key.keyId(), timeout, prefersAsync(ctx.header(PREFER)), scheduling);
         };
     }
 

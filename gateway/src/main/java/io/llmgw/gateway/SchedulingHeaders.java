@@ -29,6 +29,11 @@ public final class SchedulingHeaders {
     private SchedulingHeaders() {
     }
 
+    /** Whether the caller asked for a priority at all (a key's own priority applies when not). */
+    static java.util.Optional<String> asked(final String priority) {
+        return priority == null || priority.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(priority);
+    }
+
     public static Outcome resolve(final String priority, final String fairnessKey) {
         final Priority resolved;
         if (priority == null || priority.isBlank()) {
