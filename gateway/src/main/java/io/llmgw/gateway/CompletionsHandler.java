@@ -118,14 +118,11 @@ final class CompletionsHandler {
         final Duration timeout;
         final SchedulingHeaders.Outcome.Scheduling scheduling;
         switch (SchedulingHeaders.resolve(ctx.header(SchedulingHeaders.PRIORITY_HEADER),
-                ctx.header(SchedulingHeaders.FAIRNESS_KEY_HEADER))) {
+                ctx.header(SchedulingHeaders.FAIRNESS_KEY_HEADER), key)) {
             case SchedulingHeaders.Outcome.Invalid invalid -> {
                 return new Admission.Refused(null, invalid.error());
             }
-            // a managed key sets the priority; X-Priority may lower it, never raise it
-            case SchedulingHeaders.Outcome.Scheduling resolved -> scheduling = new SchedulingHeaders.Outcome.Scheduling(
-                    key.priority(SchedulingHeaders.asked(ctx.header(SchedulingHeaders.PRIORITY_HEADER))
-                            .map(asked -> resolved.priority())), resolved.fairnessKey());
+            case SchedulingHeaders.Outcome.Scheduling resolved -> scheduling = resolved;
         }
         switch (RequestTimeouts.resolve(config.requestTimeout(), ctx.header(RequestTimeouts.REQUEST_TIMEOUT_HEADER),
                 ctx.header(RequestTimeouts.STAINLESS_TIMEOUT_HEADER))) {
@@ -145,7 +142,6 @@ final class CompletionsHandler {
         }
         return switch (validator.validate(endpoint, body)) {
             case RequestValidator.Outcome.Rejected rejected -> new Admission.Refused(null, rejected.error());
-            // a model the key may not call does not exist for it, as OpenAI answers for models a key cannot see
             case RequestValidator.Outcome.Accepted accepted when !key.allows(accepted.model()) ->
                     new Admission.Refused(null, ApiError.modelNotFound(accepted.model()));
             case RequestValidator.Outcome.Accepted accepted when !accepting.getAsBoolean() ->
