@@ -13,6 +13,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -86,6 +90,37 @@ class KeysIT {
                 (System.nanoTime() - revokedNanos) / 1_000_000);
         assertTrue(keys("list").contains("revoked"));
         assertFalse(keys("list").contains(secret.substring(26)), "list never shows a secret");
+    }
+
+    @Test
+    void shouldHideOneKeysRequestsFromAnotherKey() throws Exception {
+        final String owner = lastLine(keys("create", "--name", "owner"));
+        final String other = lastLine(keys("create", "--name", "other"));
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            await().atMost(Duration.ofSeconds(2)).until(() -> status(http, get("/models", other)) == 200);
+            final HttpResponse<String> accepted = http.send(HttpRequest.newBuilder(
+                            URI.create(stack.gatewayUrl() + "/chat/completions"))
+                    .header("Authorization", "Bearer " + owner).header("Prefer", "respond-async")
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + E2eStack.GPT
+                            + "\",\"messages\":[{\"role\":\"user\",\"content\":\"mine\"}]}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(202, accepted.statusCode(), accepted.body());
+            final String id = io.llmgw.schemas.Json.MAPPER.readTree(accepted.body()).path("id").asText();
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> status(http, get("/requests/" + id, owner)) == 200);
+            assertEquals(404, status(http, get("/requests/" + id, other)));
+            assertEquals(404, status(http, get("/requests/" + id + "/events", other)));
+        }
+    }
+
+    private static HttpRequest get(final String path, final String key) {
+        return HttpRequest.newBuilder(URI.create(stack.gatewayUrl() + path)).header("Authorization", "Bearer " + key)
+                .GET().build();
+    }
+
+    private static int status(final HttpClient http, final HttpRequest request) throws Exception {
+        return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     @Test
