@@ -197,13 +197,23 @@ public final class GatewayServer implements AutoCloseable {
             return;
         }
         closing = true;
+        final int abandoned = stopServing(pending, publisher, http);
+        closeAll(resources);
+        LOG.info("gateway {} stopped ({} waiting request(s) cancelled)", config.gatewayId(), abandoned);
+    }
+
+    /**
+     * The first half of a stop, before the Kafka clients close: every waiting client gets a 503 and its request a
+     * cancel (nobody will read its answer), then the HTTP server lets answers in progress finish and stops.
+     * Returns how many requests were abandoned.
+     */
+    static int stopServing(final PendingReplies pending, final RequestPublisher publisher, final Javalin http) {
         final List<String> abandoned = pending.failAll(ApiError.unavailable(
                 "The gateway is shutting down; the request was cancelled. Please retry."));
         final long now = System.currentTimeMillis();
         abandoned.forEach(id -> publisher.cancel(new CancelCommand(id, CancelReason.GATEWAY_SHUTDOWN, now)));
         http.stop();
-        closeAll(resources);
-        LOG.info("gateway {} stopped ({} waiting request(s) cancelled)", config.gatewayId(), abandoned.size());
+        return abandoned.size();
     }
 
     /** Where this gateway's internal loops report a fatal failure. */

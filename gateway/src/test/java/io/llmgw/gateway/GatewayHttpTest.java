@@ -488,13 +488,16 @@ class GatewayHttpTest {
                 return e.toString();
             }
         });
-        assertNotNull(publisher.nextPublished(WAIT));
+        final RequestEnvelope waiting = publisher.nextPublished(WAIT);
+        assertNotNull(waiting);
 
-        replies.failAll(ApiError.unavailable("shutting down"));
-        app.stop();
+        assertEquals(1, GatewayServer.stopServing(replies, publisher, app));
         app = null;
 
         assertEquals("503 service_unavailable", answer.get(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+        final CancelCommand cancel = publisher.nextCancel(WAIT);
+        assertEquals(waiting.id(), cancel.id());
+        assertEquals(CancelReason.GATEWAY_SHUTDOWN, cancel.reason());
     }
 
     @Test
