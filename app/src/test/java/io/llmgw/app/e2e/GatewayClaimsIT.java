@@ -267,6 +267,26 @@ class GatewayClaimsIT {
         }
     }
 
+    /** Issue 10 part 7: a client that has seen the end on {@code /events} must see the end on the lookup too. */
+    @Test
+    void shouldNeverAnswerRunningRightAfterEventsDeliveredDone() throws Exception {
+        final String api = "http://127.0.0.1:" + stack.stack().gateway().port() + "/v1";
+        int lookups = 0;
+        for (int i = 0; i < 25; i++) {
+            final Http.Reply async = Http.post(api + "/chat/completions", chat("done-" + i, true,
+                    ",\"tokens\":20,\"tokens_per_second\":400"), "Prefer", "respond-async");
+            assertEquals(202, async.status(), async.body());
+            final String id = async.json().path("id").asText();
+            final Http.Reply events = Http.get(api + "/requests/" + id + "/events");
+            assertTrue(events.body().contains("data: [DONE]"), events.body());
+            final Http.Reply lookup = Http.get(api + "/requests/" + id);
+            assertEquals(200, lookup.status(), lookup.body());
+            assertEquals("completed", lookup.json().path("status").asText(), "right after [DONE]: " + lookup.body());
+            lookups++;
+        }
+        assertEquals(25, lookups);
+    }
+
     @Test
     void shouldReadAboutOnceWhatItDeliversWithOneTwoAndThreeGateways() throws Exception {
         final GatewayServer first = stack.stack().gateway();
