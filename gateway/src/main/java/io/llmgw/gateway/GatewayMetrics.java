@@ -10,6 +10,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 
 /**
@@ -22,6 +24,11 @@ public final class GatewayMetrics {
     static final String NO_MODEL = "none";
 
     private final PrometheusMeterRegistry registry;
+    /**
+     * A function counter holds its object weakly: a supplier nobody else references would be collected, and the
+     * counter would report its last value (0) for ever after. These stay as long as the metrics do.
+     */
+    private final List<Supplier<Number>> counted = new CopyOnWriteArrayList<>();
 
     /** Meters in a registry of their own. */
     public GatewayMetrics() {
@@ -86,6 +93,7 @@ public final class GatewayMetrics {
      * all of them over the delivered ones.
      */
     public void countReplyRecords(final String outcome, final Supplier<Number> count) {
+        counted.add(count);
         FunctionCounter.builder("llmgw.gateway.reply.records", count, number -> number.get().doubleValue())
                 .description("Events records read by the reply consumer, by outcome: delivered, ignored, unreadable")
                 .tag("outcome", outcome)
@@ -94,6 +102,7 @@ public final class GatewayMetrics {
 
     /** {@code llmgw_unreadable_records_total{topic,stage}}: records skipped or dead-lettered as unreadable. */
     public void countUnreadable(final String topic, final String stage, final Supplier<Number> count) {
+        counted.add(count);
         FunctionCounter.builder("llmgw.unreadable.records", count, number -> number.get().doubleValue())
                 .description("Records that could not be read and were skipped (or dead-lettered), by topic and reader")
                 .tag("topic", topic)

@@ -15,7 +15,9 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +27,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -41,9 +44,10 @@ public final class GatewayServer implements AutoCloseable {
     private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(30);
     /** How long a forwarded {@code /v1/requests} lookup may take at the instance that holds the request. */
     private static final Duration PEER_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration END_OFFSET_TIMEOUT = Duration.ofSeconds(1);
 
     private final GatewayConfig config;
-    private final ReplyPartitions replyPartitions;
+    private final ReplyClaims claims;
     private final List<AutoCloseable> resources;
     private final ClusterProbe probe;
     private final KafkaRequestPublisher publisher;
@@ -67,13 +71,14 @@ public final class GatewayServer implements AutoCloseable {
 
         this.probe = opened(new ClusterProbe(Admin.create(KafkaClientProps.common(settings))));
         final int eventPartitions = partitionCount(probe.admin(), topics.events().name());
-        this.replyPartitions = config.replyPartitions()
-                .map(partitions -> partitions.checkAgainst(eventPartitions))
-                .orElseGet(() -> ReplyPartitions.all(eventPartitions));
+        // GATEWAY_REPLY_PARTITIONS overrides the claims group: then this instance holds exactly those, as before
+        this.claims = opened(config.replyPartitions()
+                .map(partitions -> ReplyClaims.fixed(partitions.checkAgainst(eventPartitions)))
+                .orElseGet(() -> ClaimsGroup.start(settings, config, failure)));
 
-        this.pending = new PendingReplies();
+        this.pending = new PendingReplies(id -> RequestIdMint.partitionOf(id, eventPartitions));
         this.publisher = opened(KafkaRequestPublisher.create(settings, config));
-        this.replyConsumer = opened(ReplyConsumer.start(settings, config, replyPartitions, pending, failure));
+        this.replyConsumer = opened(ReplyConsumer.start(settings, config, claims, pending, failure));
         this.models = opened(ModelDirectory.start(settings, config, failure));
         this.keys = opened(KeyDirectory.start(settings, config, failure));
 
@@ -91,7 +96,7 @@ public final class GatewayServer implements AutoCloseable {
                 .connectTimeout(PEER_TIMEOUT).build());
         final RequestLocator locator = new RequestLocator(peers, PEER_TIMEOUT, config.gatewayId());
         this.http = new GatewayHttp(config, models, publisher, pending,
-                new RequestIdMint(replyPartitions, eventPartitions),
+                new RequestIdMint(replyConsumer::stampable, eventPartitions),
                 () -> !closing && !failure.hasFailed() && replyConsumer.isReady(),
                 this::checks, metrics, locator, KafkaEventLog.create(settings, config),
                 // the one key check of this instance, shared by every route that needs one
@@ -99,7 +104,9 @@ public final class GatewayServer implements AutoCloseable {
         http.start(config.host(), config.port());
         // started after the server listens: its interactive-query address is this instance's actual HTTP port
         try {
-            this.results = opened(RequestResults.start(settings, config, http.port(), failure));
+            final String events = topics.events().name();
+            this.results = opened(RequestResults.start(settings, config, http.port(), failure,
+                    partition -> endOffset(probe.admin(), events, partition)));
             opened(new KafkaStreamsMetrics(results.kafkaStreams())).bindTo(registry);
         } catch (final RuntimeException e) {
             http.stop();
@@ -139,7 +146,7 @@ public final class GatewayServer implements AutoCloseable {
         try {
             final GatewayServer server = new GatewayServer(settings, config, resources, registry, failure);
             LOG.info("gateway {} listening on http://{}:{} (reply partitions {} of {}; {} static API keys, managed"
-                    + " keys from {})", config.gatewayId(), config.host(), server.port(), server.replyPartitions,
+                    + " keys from {})", config.gatewayId(), config.host(), server.port(), server.claims,
                     config.topics().events().name(), config.apiKeys().size(), config.topics().keys().name());
             return server;
         } catch (final RuntimeException e) {
@@ -157,8 +164,9 @@ public final class GatewayServer implements AutoCloseable {
         return config;
     }
 
-    public ReplyPartitions replyPartitions() {
-        return replyPartitions;
+    /** The reply partitions this instance may stamp on new requests now (held and positioned). */
+    public Set<Integer> replyPartitions() {
+        return replyConsumer.stampable();
     }
 
     /**
@@ -227,7 +235,8 @@ public final class GatewayServer implements AutoCloseable {
         checks.put(GatewayHttp.ALIVE_CHECK, !failure.hasFailed());
         checks.put("accepting", !closing);
         checks.put("kafka", probe.reachable());
-        checks.put("replies", replyConsumer.isReady());
+        // no request before this instance holds a partition it reads: nothing to stamp on it otherwise
+        checks.put("replies", claims.isAlive() && replyConsumer.isReady());
         checks.put("models", models.isLoaded());
         checks.put("keys", keys.isLoaded());
         checks.put("results", results != null && results.isServing());
@@ -249,6 +258,21 @@ public final class GatewayServer implements AutoCloseable {
             }
         }
         resources.clear();
+    }
+
+    /** The end offset of one partition, asked of the broker now; -1 when it does not answer within a second. */
+    private static long endOffset(final Admin admin, final String topic, final int partition) {
+        final TopicPartition tp = new TopicPartition(topic, partition);
+        try {
+            return admin.listOffsets(Map.of(tp, OffsetSpec.latest())).partitionResult(tp)
+                    .get(END_OFFSET_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).offset();
+        } catch (final ExecutionException | TimeoutException e) {
+            LOG.debug("cannot tell the end of {}: {}", tp, e.toString());
+            return -1;
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
     }
 
     private static int partitionCount(final Admin admin, final String topic) {

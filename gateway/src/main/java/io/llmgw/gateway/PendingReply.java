@@ -18,16 +18,30 @@ import java.util.concurrent.TimeUnit;
 public final class PendingReply {
 
     private final String id;
+    private final int partition;
+    private final long registeredAtMs;
     private final ReplySequencer sequencer = new ReplySequencer();
     private final BlockingQueue<Reply> replies = new LinkedBlockingQueue<>();
     private boolean ended;
 
-    PendingReply(final String id) {
+    PendingReply(final String id, final int partition, final long registeredAtMs) {
         this.id = id;
+        this.partition = partition;
+        this.registeredAtMs = registeredAtMs;
     }
 
     public String id() {
         return id;
+    }
+
+    /** The events partition its reply comes from; -1 when unknown. */
+    int partition() {
+        return partition;
+    }
+
+    /** When its handler registered (epoch ms): no reply to it can be older. */
+    long registeredAtMs() {
+        return registeredAtMs;
     }
 
     synchronized void offer(final ResponseEvent event) {

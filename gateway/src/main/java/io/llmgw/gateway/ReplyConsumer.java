@@ -11,6 +11,7 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
@@ -22,36 +23,48 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Reads this gateway's reply partitions of the events topic and hands each event to the request waiting for it.
+ * Reads the events partitions this gateway's waiting requests get their replies from, and hands each event to the
+ * request waiting for it.
  *
- * <p>No consumer group: the partitions are {@code assign()}ed, because they belong to this instance by configuration,
- * and reading starts at the end, because replies to requests of an earlier run have nobody waiting. Requests are
- * accepted only once the start positions are known ({@link #isReady()}); a reply written before that could otherwise
- * be skipped.
+ * <p><b>Which partitions.</b> The ones held ({@link ReplyClaims}: configured, or claimed in the gateways' group), plus
+ * every partition that still has a waiting request ({@link PendingReplies#partitionsWaitedOn}): a partition given up
+ * in a rebalance while a stream runs on it is read until that stream has its last event, so neither a gateway joining
+ * nor one leaving strands a waiting request. The set is re-checked before every poll and {@code assign()}ed (no
+ * group, no commits): a partition newly held is read from its end, since nobody waits there yet, and only once its
+ * start position is fixed does it become {@link #stampable} for new requests, so no reply can be written before the
+ * reader is in place. A partition added back for waiters (a race between a revocation and a registration) is read
+ * from shortly before its earliest waiter registered, by timestamp, so that a reply written meanwhile is not missed.
  *
- * <p>No record stops it: the key is looked up first and only a record somebody waits for is decoded (most records of
- * a shared partition are other requests'); a record that cannot be read, or whose key and id disagree, is skipped and
- * counted. Dead-lettering is left to the request results app, which reads every events record exactly once. If the
- * loop dies anyway it reports to {@link ProcessFailure}, which brings the process down.
+ * <p><b>No record stops it</b>: the key is looked up first and only a record somebody waits for is decoded; a record
+ * that cannot be read, or whose key and id disagree, is skipped and counted. Dead-lettering is left to the request
+ * results app, which reads every events record exactly once. If the loop dies anyway it reports to
+ * {@link ProcessFailure}, which brings the process down.
  *
- * <p>Threading: one platform thread owns the consumer; other threads only call {@link Consumer#wakeup()} (in
- * {@link #close()}) and {@link Consumer#metrics()} (metrics binders; it takes no lock), and read the volatile flags.
+ * <p>Threading: one platform thread owns the consumer and {@code reading}; other threads only call
+ * {@link Consumer#wakeup()} (in {@link #close()}) and {@link Consumer#metrics()} (metrics binders; it takes no lock),
+ * and read the volatile {@code positioned} snapshot and flags.
  */
 public final class ReplyConsumer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReplyConsumer.class);
-    private static final Duration POLL = Duration.ofMillis(500);
+    private static final Duration POLL = Duration.ofMillis(200);
+    /** How far before its earliest waiter's registration a partition added back for waiters is read from. */
+    private static final long REWIND_MS = 1_000;
 
     private final Consumer<String, byte[]> consumer;
     private final Topic<String, ResponseEvent> topic;
-    private final List<TopicPartition> partitions;
+    private final ReplyClaims claims;
     private final PendingReplies pending;
     private final ProcessFailure failure;
     private final LongAdder delivered = new LongAdder();
@@ -59,34 +72,35 @@ public final class ReplyConsumer implements AutoCloseable {
     private final LongAdder unreadable = new LongAdder();
     private final Thread thread;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private Set<Integer> reading = Set.of();
+    private volatile Set<Integer> positioned = Set.of();
     private volatile boolean running = true;
-    private volatile boolean ready;
 
     ReplyConsumer(final Consumer<String, byte[]> consumer, final Topic<String, ResponseEvent> topic,
-                  final ReplyPartitions partitions, final PendingReplies pending, final ProcessFailure failure) {
+                  final ReplyClaims claims, final PendingReplies pending, final ProcessFailure failure) {
         this.consumer = consumer;
         this.failure = failure;
         this.topic = topic;
-        this.partitions = partitions.partitions().stream().map(p -> new TopicPartition(topic.name(), p)).toList();
+        this.claims = claims;
         this.pending = pending;
         this.thread = Thread.ofPlatform().name("llmgw-reply-consumer").daemon().unstarted(this::run);
     }
 
-    /** Starts a consumer of {@code partitions} of the events topic on its own thread. */
+    /** Starts a consumer of the partitions {@code claims} holds (and those waited on) on its own thread. */
     public static ReplyConsumer start(final Settings settings, final GatewayConfig config,
-                                      final ReplyPartitions partitions, final PendingReplies pending,
+                                      final ReplyClaims claims, final PendingReplies pending,
                                       final ProcessFailure failure) {
         final Map<String, Object> props = KafkaClientProps.consumer(settings);
         props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "llmgw-gateway-replies-" + config.gatewayId());
         final Topic<String, ResponseEvent> events = config.topics().events();
         return start(new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer()), events,
-                partitions, pending, failure);
+                claims, pending, failure);
     }
 
     static ReplyConsumer start(final Consumer<String, byte[]> consumer, final Topic<String, ResponseEvent> topic,
-                               final ReplyPartitions partitions, final PendingReplies pending,
+                               final ReplyClaims claims, final PendingReplies pending,
                                final ProcessFailure failure) {
-        final ReplyConsumer replies = new ReplyConsumer(consumer, topic, partitions, pending, failure);
+        final ReplyConsumer replies = new ReplyConsumer(consumer, topic, claims, pending, failure);
         replies.thread.start();
         return replies;
     }
@@ -111,9 +125,22 @@ public final class ReplyConsumer implements AutoCloseable {
         return unreadable.sum();
     }
 
-    /** True while the consumer runs and knows where its partitions end: replies from now on will be seen. */
+    /**
+     * The held partitions this consumer is positioned on: the ones a new request may be stamped with. Empty before
+     * the first claim, and while the loop is dead.
+     */
+    public Set<Integer> stampable() {
+        if (!thread.isAlive()) {
+            return Set.of();
+        }
+        final Set<Integer> held = new TreeSet<>(claims.held());
+        held.retainAll(positioned);
+        return held;
+    }
+
+    /** True while the consumer runs and holds at least one partition it is positioned on. */
     public boolean isReady() {
-        return ready && thread.isAlive();
+        return !stampable().isEmpty();
     }
 
     @Override
@@ -131,13 +158,19 @@ public final class ReplyConsumer implements AutoCloseable {
 
     private void run() {
         try {
-            consumer.assign(partitions);
-            consumer.seekToEnd(partitions);
-            awaitPositions();
             while (running) {
-                pollOnce();
+                if (follow()) {
+                    pollOnce();
+                } else {
+                    claims.awaitChange(POLL);
+                }
             }
         } catch (final WakeupException | InterruptException e) {
+            if (running) {
+                failure.report("the reply consumer (interrupted while running)", e);
+            }
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
             if (running) {
                 failure.report("the reply consumer (interrupted while running)", e);
             }
@@ -147,24 +180,88 @@ public final class ReplyConsumer implements AutoCloseable {
                 throw error;
             }
         } finally {
-            ready = false;
+            positioned = Set.of();
             closeQuietly();
             stopped.countDown();
         }
     }
 
-    /** position() resolves the lazy seek now, so that "ready" means the start offsets are fixed. */
-    private void awaitPositions() {
-        while (running && !ready) {
+    /**
+     * Reads what is held or waited on now, positioning the partitions that are new to it; false when that is nothing
+     * (a gateway waiting for its first claim).
+     */
+    private boolean follow() {
+        final Set<Integer> wanted = new TreeSet<>(claims.held());
+        wanted.addAll(pending.partitionsWaitedOn());
+        if (!wanted.equals(reading)) {
+            final Set<Integer> added = new TreeSet<>(wanted);
+            added.removeAll(reading);
+            consumer.assign(wanted.stream().map(this::partition).toList());
+            final Set<Integer> kept = new TreeSet<>(positioned);
+            kept.retainAll(wanted);
+            positioned = Set.copyOf(kept);
+            reading = Set.copyOf(wanted);
+            if (!added.isEmpty()) {
+                LOG.info("reading reply partitions {} (added {})", reading, added);
+            }
+            seekNew(added);
+        }
+        if (!positioned.containsAll(reading)) {
+            resolvePositions();
+        }
+        return !reading.isEmpty();
+    }
+
+    private void seekNew(final Set<Integer> added) {
+        final Map<TopicPartition, Long> since = new HashMap<>();
+        for (final int partition : added) {
+            final OptionalLong earliest = pending.earliestWaitOn(partition);
+            if (earliest.isPresent()) {
+                since.put(partition(partition), Math.max(0, earliest.getAsLong() - REWIND_MS));
+            } else {
+                consumer.seekToEnd(List.of(partition(partition)));
+            }
+        }
+        if (since.isEmpty()) {
+            return;
+        }
+        try {
+            final Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(since);
+            since.keySet().forEach(partition -> {
+                final OffsetAndTimestamp offset = found.get(partition);
+                if (offset != null) {
+                    consumer.seek(partition, offset.offset());
+                } else {
+                    consumer.seekToEnd(List.of(partition));
+                }
+            });
+        } catch (final org.apache.kafka.common.errors.TimeoutException e) {
+            // better late than never: from the end, the rest of those replies still arrives
+            LOG.warn("cannot find where to read {} from (is Kafka reachable?): {}", since.keySet(), e.getMessage());
+            consumer.seekToEnd(since.keySet());
+        }
+    }
+
+    /** position() resolves the lazy seeks now, so that "positioned" means the start offsets are fixed. */
+    private void resolvePositions() {
+        final Set<Integer> done = new TreeSet<>(positioned);
+        for (final int partition : reading) {
+            if (done.contains(partition)) {
+                continue;
+            }
             try {
-                partitions.forEach(consumer::position);
-                ready = true;
-                LOG.debug("reply consumer positioned on {}", partitions);
+                consumer.position(partition(partition), POLL);
+                done.add(partition);
             } catch (final org.apache.kafka.common.errors.TimeoutException e) {
-                LOG.warn("reply consumer cannot find the end of {} yet (is Kafka reachable?): {}", partitions,
+                LOG.warn("reply consumer cannot find the end of partition {} yet (is Kafka reachable?): {}", partition,
                         e.getMessage());
             }
         }
+        positioned = Set.copyOf(done);
+    }
+
+    private TopicPartition partition(final int partition) {
+        return new TopicPartition(topic.name(), partition);
     }
 
     private void pollOnce() {

@@ -42,15 +42,28 @@ public final class RequestResults implements AutoCloseable {
     /** The broker's default minimum is 6 s; 10 s leaves room for a slow heartbeat on a busy machine. */
     static final int SESSION_TIMEOUT_MS = 10_000;
 
+    /** How long a lookup of an unfinished request waits for the results to catch up with the events topic. */
+    static final Duration CATCH_UP = Duration.ofSeconds(2);
+
     private final KafkaStreams streams;
+    private final ResultsProgress progress;
+    private final EndOffsets ends;
     private final HostInfo self;
     private final Path stateDir;
     private final boolean ephemeralState;
     private volatile boolean hasRun;
 
-    private RequestResults(final KafkaStreams streams, final HostInfo self, final Path stateDir,
-                           final boolean ephemeralState) {
+    /** The end offset of an events partition now; -1 when it cannot be told. */
+    @FunctionalInterface
+    interface EndOffsets {
+        long of(int partition);
+    }
+
+    private RequestResults(final KafkaStreams streams, final ResultsProgress progress, final EndOffsets ends,
+                           final HostInfo self, final Path stateDir, final boolean ephemeralState) {
         this.streams = streams;
+        this.progress = progress;
+        this.ends = ends;
         this.self = self;
         this.stateDir = stateDir;
         this.ephemeralState = ephemeralState;
@@ -58,15 +71,16 @@ public final class RequestResults implements AutoCloseable {
 
     /** Starts the results app; returns without waiting for it to be RUNNING. */
     public static RequestResults start(final Settings settings, final GatewayConfig config, final int httpPort,
-                                       final ProcessFailure failure) {
+                                       final ProcessFailure failure, final EndOffsets ends) {
         final HostInfo self = new HostInfo(config.advertisedHost(), httpPort);
         final Path stateDir = StreamsProps.stateRoot(settings).resolve("gateway-" + config.gatewayId());
         final Properties props = streamsProperties(settings, config, self, stateDir);
+        final ResultsProgress progress = new ResultsProgress();
         final KafkaStreams streams = new KafkaStreams(
-                RequestResultsTopology.build(config.topics(), config.resultRetention()), props);
+                RequestResultsTopology.build(config.topics(), config.resultRetention(), progress), props);
         // dead threads are replaced within limits; the app ending in ERROR is reported and brings the process down
         StreamsRunState.watch(streams, "the request results of gateway " + config.gatewayId(), LOG, failure);
-        final RequestResults results = new RequestResults(streams, self,
+        final RequestResults results = new RequestResults(streams, progress, ends, self,
                 stateDir, settings.get(GatewayConfig.GATEWAY_ID).isEmpty());
         streams.start();
         LOG.info("request results of gateway {} at {}:{} (retention {} s)", config.gatewayId(), self.host(),
@@ -132,12 +146,43 @@ public final class RequestResults implements AutoCloseable {
             final ReadOnlyKeyValueStore<String, byte[]> store = streams.store(StoreQueryParameters
                     .fromNameAndType(RequestResultsTopology.STORE, QueryableStoreTypes.<String, byte[]>keyValueStore())
                     .withPartition(metadata.partition()));
-            final byte[] bytes = store.get(id);
-            final RequestState state = bytes == null ? null : RequestResultsTopology.decode(bytes);
-            return state == null ? new RequestDirectory.Lookup.Missing() : new RequestDirectory.Lookup.Found(state);
+            final RequestState state = read(store, id);
+            if (state != null && state.status().isFinal()) {
+                return new RequestDirectory.Lookup.Found(state);
+            }
+            // unfinished or unknown here: maybe only because the results lag the events a client has already seen
+            return found(catchUp(metadata.partition()) ? read(store, id) : state);
         } catch (final InvalidStateStoreException e) {
             return new RequestDirectory.Lookup.Unavailable("the request results are being restored");
         }
+    }
+
+    /**
+     * Waits (at most {@link #CATCH_UP}) until the results have read {@code partition} up to its end as of now; true
+     * when it waited for anything, so that the store is worth reading again.
+     */
+    private boolean catchUp(final int partition) {
+        final long end = ends.of(partition);
+        if (end <= 0) {
+            return false;
+        }
+        try {
+            if (!progress.awaitReached(partition, end, CATCH_UP)) {
+                LOG.debug("results of events partition {} did not reach offset {} within {}", partition, end, CATCH_UP);
+            }
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return true;
+    }
+
+    private static RequestState read(final ReadOnlyKeyValueStore<String, byte[]> store, final String id) {
+        final byte[] bytes = store.get(id);
+        return bytes == null ? null : RequestResultsTopology.decode(bytes);
+    }
+
+    private static RequestDirectory.Lookup found(final RequestState state) {
+        return state == null ? new RequestDirectory.Lookup.Missing() : new RequestDirectory.Lookup.Found(state);
     }
 
     @Override

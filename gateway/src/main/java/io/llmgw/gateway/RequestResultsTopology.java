@@ -58,13 +58,18 @@ public final class RequestResultsTopology {
     }
 
     public static Topology build(final Topics topics, final Duration retention) {
+        return build(topics, retention, new ResultsProgress());
+    }
+
+    /** Like {@link #build(Topics, Duration)}, reporting how far each partition has been read to {@code progress}. */
+    static Topology build(final Topics topics, final Duration retention, final ResultsProgress progress) {
         final Topology topology = new Topology();
         topology.addSource(SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
                 topics.events().name());
         topology.addProcessor(PROCESSOR, new ProcessorSupplier<String, byte[], String, byte[]>() {
             @Override
             public Processor<String, byte[], String, byte[]> get() {
-                return new RequestStateProcessor(topics.events().valueSerde(), retention);
+                return new RequestStateProcessor(topics.events().valueSerde(), retention, progress);
             }
 
             @Override
@@ -125,6 +130,7 @@ public final class RequestResultsTopology {
 
         private final JsonSerde<ResponseEvent> events;
         private final Duration retention;
+        private final ResultsProgress progress;
         private final Map<String, Long> deadlineOf = new HashMap<>();
         private final NavigableSet<Unfinished> byDeadline = new TreeSet<>();
         private ProcessorContext<String, byte[]> context;
@@ -139,15 +145,19 @@ public final class RequestResultsTopology {
             }
         }
 
-        RequestStateProcessor(final JsonSerde<ResponseEvent> events, final Duration retention) {
+        RequestStateProcessor(final JsonSerde<ResponseEvent> events, final Duration retention,
+                              final ResultsProgress progress) {
             this.events = events;
             this.retention = retention;
+            this.progress = progress;
         }
 
         @Override
         public void init(final ProcessorContext<String, byte[]> context) {
             this.context = context;
             this.store = context.getStateStore(STORE);
+            // one source topic: the task's partition is the events partition it reads
+            progress.forget(context.taskId().partition());
             try (KeyValueIterator<String, byte[]> all = store.all()) {
                 while (all.hasNext()) {
                     final RequestState state = decode(all.next().value);
@@ -162,6 +172,19 @@ public final class RequestResultsTopology {
 
         @Override
         public void process(final Record<String, byte[]> record) {
+            try {
+                take(record);
+            } finally {
+                context.recordMetadata().ifPresent(source -> progress.read(source.partition(), source.offset()));
+            }
+        }
+
+        @Override
+        public void close() {
+            progress.forget(context.taskId().partition());
+        }
+
+        private void take(final Record<String, byte[]> record) {
             if (record.key() == null) {
                 deadLetter(record, "an events record without a key");
                 return;

@@ -36,7 +36,7 @@ class ReplyConsumerTest {
     @BeforeEach
     void start() {
         consumer.updateEndOffsets(Map.of(p3, 40L, p4, 7L));
-        replies = ReplyConsumer.start(consumer, events, ReplyPartitions.parse("3-4"), pending, failure);
+        replies = ReplyConsumer.start(consumer, events, ReplyClaims.fixed(ReplyPartitions.parse("3-4")), pending, failure);
         await().atMost(WAIT).until(replies::isReady);
     }
 

@@ -63,6 +63,7 @@ final class CallScheduler implements AutoCloseable {
     private final String fallbackTopic;
     private volatile Backpressure backpressure;
     private final AutoCloseable cancelSubscription;
+    private final AutoCloseable goneSubscription;
 
     private final AdmissionQueue waiting = new AdmissionQueue();
     private final Map<String, ScheduledCall> calls = new HashMap<>();
@@ -98,6 +99,7 @@ final class CallScheduler implements AutoCloseable {
         this.tries = new CallTries(this);
         metrics.bindSlots(model.concurrency());
         this.cancelSubscription = cancels.subscribe(this::cancel);
+        this.goneSubscription = cancels.subscribeGatewayGone(this::gatewayGone);
     }
 
     void backpressure(final Backpressure next) {
@@ -174,6 +176,18 @@ final class CallScheduler implements AutoCloseable {
         loop.execute(() -> cancelled(command.id(), command.reason()));
     }
 
+    /** A gateway left (the watch thread): every request here its clients waited for ends as cancelled. */
+    void gatewayGone(final CancelRegistry.GatewayGone gone) {
+        loop.execute(() -> {
+            final long now = loop.nowMs();
+            for (final ScheduledCall call : new ArrayList<>(calls.values())) {
+                if (gone.concerns(call.request())) {
+                    cancel(new CancelCommand(call.id(), CancelReason.GATEWAY_GONE, now));
+                }
+            }
+        });
+    }
+
     private void cancelled(final String id, final CancelReason reason) {
         final ScheduledCall call = calls.get(id);
         if (call == null) {
@@ -217,7 +231,7 @@ final class CallScheduler implements AutoCloseable {
         metrics.waiting(call.priority(), -1);
         final long now = loop.nowMs(); // the clock at the start, not when the record was read
         final RequestEnvelope request = call.request();
-        final Optional<CancelReason> cancelled = cancels.reasonFor(request.id());
+        final Optional<CancelReason> cancelled = cancels.reasonFor(request);
         if (request.isExpiredAt(now) || cancelled.isPresent()) {
             final ApiError error = cancelled.map(LlmCallProcessor::cancelledError)
                     .orElseGet(() -> ApiError.timeout("deadline passed before a worker picked it up"));
@@ -318,6 +332,7 @@ final class CallScheduler implements AutoCloseable {
     public void close() {
         try {
             cancelSubscription.close();
+            goneSubscription.close();
         } catch (final Exception e) {
             LOG.warn("cannot unsubscribe from cancels", e);
         }

@@ -162,7 +162,7 @@ public final class LlmCallProcessor implements Processor<String, byte[], String,
             options.metrics().failed(504);
             return true;
         }
-        final Optional<CancelReason> cancelled = options.cancels().reasonFor(envelope.id());
+        final Optional<CancelReason> cancelled = options.cancels().reasonFor(envelope);
         if (cancelled.isPresent()) {
             RequestLog.with(envelope.id(), () -> LOG.info(
                     "request {} for {} was cancelled ({}) before it started: skipped, the LLM host never sees it",

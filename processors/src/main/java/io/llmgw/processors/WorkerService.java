@@ -37,7 +37,7 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * One worker instance for one model: ensures the topics, announces the model in the registry, and runs
- * {@link WorkerTopology} in Kafka Streams together with the {@link CancelListener}.
+ * {@link WorkerTopology} in Kafka Streams together with the {@link CancelListener} and the {@link GatewayWatch}.
  *
  * <p>All instances of a model share one consumer group ({@code <prefix>-worker-<model>}), so more instances mean more
  * parallel calls, up to the partitions of the model topic. Each instance runs one {@link CallScheduler}: its
@@ -63,6 +63,7 @@ public final class WorkerService implements AutoCloseable {
     private final KafkaStreams streams;
     private final OkHttpUpstreamClient client;
     private final CancelListener cancelListener;
+    private final GatewayWatch gatewayWatch;
     private final CallScheduler scheduler;
     private final EventSender sender;
     private final WorkerMetrics metrics;
@@ -72,13 +73,15 @@ public final class WorkerService implements AutoCloseable {
     private final StreamsRunState runState;
 
     private WorkerService(final ModelSpec model, final KafkaStreams streams, final OkHttpUpstreamClient client,
-                          final CancelListener cancelListener, final WorkerOptions options, final EventSender sender,
-                          final Path stateDir, final boolean ephemeralState) {
+                          final CancelListener cancelListener, final GatewayWatch gatewayWatch,
+                          final WorkerOptions options, final EventSender sender, final Path stateDir,
+                          final boolean ephemeralState) {
         this.model = model;
         this.streams = streams;
         this.runState = StreamsRunState.watch(streams, "worker " + model.name(), LOG);
         this.client = client;
         this.cancelListener = cancelListener;
+        this.gatewayWatch = gatewayWatch;
         this.scheduler = options.scheduler();
         this.sender = sender;
         this.metrics = options.metrics();
@@ -121,6 +124,7 @@ public final class WorkerService implements AutoCloseable {
         EventSender sender = null;
         CallScheduler scheduler = null;
         CancelListener listener = null;
+        GatewayWatch watch = null;
         try {
             sender = new KafkaEventSender(settings, topics, clientId + "-events");
             scheduler = new CallScheduler(model, client, sender, cancels, metrics,
@@ -145,11 +149,16 @@ public final class WorkerService implements AutoCloseable {
             // before streams.start(): the tasks must know every cancel published before they process anything
             listener = CancelListener.start(settings, topics, cancels, "llmgw-cancels-" + clientId,
                     settings.getSeconds("WORKER_CANCEL_LOOKBACK", CancelListener.DEFAULT_LOOKBACK));
-            final WorkerService service = new WorkerService(model, streams, client, listener, options, sender,
+            // a gateway that dies without closing cancels nothing itself: its calls end when it leaves its group
+            watch = GatewayWatch.start(settings, topics, cancels, "llmgw-gateway-watch-" + clientId);
+            final WorkerService service = new WorkerService(model, streams, client, listener, watch, options, sender,
                     stateDir, ephemeral);
             service.run(props);
             return service;
         } catch (final RuntimeException e) {
+            if (watch != null) {
+                watch.close();
+            }
             if (listener != null) {
                 listener.close();
             }
@@ -247,6 +256,7 @@ public final class WorkerService implements AutoCloseable {
      * after the session timeout if it does not come back.
      */
     public boolean close(final Duration timeout) {
+        gatewayWatch.close();
         cancelListener.close();
         final boolean stopped = streams.close(CloseOptions.timeout(timeout)
                 .withGroupMembershipOperation(staticMember ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP

@@ -12,7 +12,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import static io.llmgw.processors.TestRequests.NOW_MS;
 import static io.llmgw.processors.TestRequests.body;
@@ -196,6 +198,37 @@ class CallSchedulingTest {
         assertFalse(running.cancelled(), "the running request keeps its slot");
         running.complete(body("{}"));
         assertTrue(worker.upstream.noCallPending(), "the LLM host never saw the cancelled request");
+    }
+
+    @Test
+    void shouldAbortTheRunningAndEndTheWaitingRequestsOfAGatewayThatIsGoneButKeepItsAsyncOnes() {
+        worker = new WorkerHarness(model(2), stateDir, 1000);
+        final WorkerHarness.Task task = worker.task();
+        final ReplyEvents events = worker.events(task);
+        final RequestEnvelope async = chat("async", false);
+        task.send(chat("running", false));
+        final FakeUpstream.FakeCall running = worker.upstream.nextCall();
+        task.send(new RequestEnvelope(async.id(), async.endpoint(), async.model(), false, async.body(),
+                async.receivedAtMs(), async.deadlineMs(), async.replyPartition(), async.gatewayId(), async.keyId(), 1,
+                true));
+        final FakeUpstream.FakeCall detached = worker.upstream.nextCall();
+        task.send(chat("waiting", false));
+
+        worker.cancels.gatewayGone(new CancelRegistry.GatewayGone("gw-1", NOW_MS + 1));
+        worker.tick();
+
+        final Map<String, Integer> ended = new HashMap<>();
+        for (int i = 0; i < 2; i++) {
+            final ResponseEvent event = events.readValue();
+            ended.put(event.id(), event.status());
+        }
+        assertEquals(Map.of("running", 408, "waiting", 408), ended);
+        assertTrue(running.cancelled(), "the upstream call of the gone gateway's client is aborted");
+        assertFalse(detached.cancelled(), "the async request keeps running");
+        detached.complete(body("{}"));
+        worker.tick();
+        assertEquals("async", events.readValue().id());
+        assertTrue(worker.upstream.noCallPending(), "the LLM host never saw the waiting request");
     }
 
     @Test

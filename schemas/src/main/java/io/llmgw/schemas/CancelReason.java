@@ -19,6 +19,12 @@ public enum CancelReason {
     GATEWAY_ERROR("gateway_error"),
     /** The gateway shut down while the client waited. */
     GATEWAY_SHUTDOWN("gateway_shutdown"),
+    /**
+     * The gateway that held the client's connection left its claims group without closing (it crashed): nobody is
+     * left to read the answer. Workers decide this themselves ({@code GatewayWatch}); it never travels on the control
+     * topic.
+     */
+    GATEWAY_GONE("gateway_gone"),
     /** Any other code, or none. */
     OTHER("other");
 

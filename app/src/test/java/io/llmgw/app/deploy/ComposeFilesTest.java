@@ -225,7 +225,7 @@ class ComposeFilesTest {
                 assertEquals(internalListener, environment(service).get("BOOTSTRAP_SERVERS"), name);
             }
         });
-        assertEquals(List.of("${GATEWAY_PUBLISHED_PORT:-8000}:8000"), services.get("gateway").get("ports"));
+        assertEquals(List.of("${GATEWAY_PUBLISHED_PORTS:-8000-8002}:8000"), services.get("gateway").get("ports"));
         for (final String worker : List.of("worker-inhouse", "worker-openai")) {
             assertTrue(RepositoryFiles.map(services.get(worker).get("deploy")).containsKey("replicas"), worker);
             assertTrue(environment(services.get(worker)).get("OPENAI_HOST").endsWith(":-http://sim:8100/v1}"),
@@ -252,6 +252,25 @@ class ComposeFilesTest {
         });
         assertEquals(Set.of("gateway", "router", "worker-inhouse", "worker-openai"), llmgw);
         assertFalse(services.containsKey("kafka"));
+    }
+
+    /** Issue 10 part 5: {@code deploy.replicas: 3} on the gateway works because nothing in it is per instance. */
+    @ParameterizedTest
+    @ValueSource(strings = {"docker-compose.yml", "docker-compose.llm.yml"})
+    void shouldLetTheGatewayRunAsSeveralReplicasWithNoPerInstanceSetting(final String file) {
+        final Map<String, Object> gateway = services(file).get("gateway");
+        assertTrue(RepositoryFiles.map(gateway.get("deploy")).containsKey("replicas"), file + ": deploy.replicas");
+        assertFalse(gateway.containsKey("container_name"), file + ": a container name cannot be replicated");
+        final Map<String, String> env = environment(gateway);
+        for (final String perInstance : List.of("GATEWAY_ID", "GATEWAY_REPLY_PARTITIONS", "GATEWAY_ADVERTISED_HOST")) {
+            assertFalse(env.containsKey(perInstance), file + ": " + perInstance + " would be shared by every replica");
+        }
+        final List<?> ports = (List<?>) gateway.get("ports");
+        final Matcher range = Pattern.compile("\\$\\{GATEWAY_PUBLISHED_PORTS:-(\\d+)-(\\d+)}:8000")
+                .matcher(String.valueOf(ports.getFirst()));
+        assertTrue(range.matches(), file + ": a host port range, one port per replica: " + ports);
+        assertTrue(Integer.parseInt(range.group(2)) - Integer.parseInt(range.group(1)) >= 2,
+                file + ": room for three replicas by default: " + ports);
     }
 
     private static List<String> profiles(final Map<String, Object> service) {
