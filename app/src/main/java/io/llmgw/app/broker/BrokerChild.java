@@ -30,11 +30,27 @@ final class BrokerChild {
     private final int nodeId;
     private final Process process;
     private final BrokerOutput output;
+    private final Logger log;
+    private volatile boolean stopping;
 
-    private BrokerChild(final int nodeId, final Process process, final BrokerOutput output) {
+    private BrokerChild(final int nodeId, final Process process, final BrokerOutput output, final Logger log) {
         this.nodeId = nodeId;
         this.process = process;
         this.output = output;
+        this.log = log;
+    }
+
+    /**
+     * From now on an exit that {@link #terminate()} or {@link #kill()} did not ask for is logged at ERROR: a node that
+     * dies on its own leaves the cluster one node short, and the operator should hear of it.
+     */
+    void reportUnexpectedExit() {
+        process.onExit().thenAccept(exited -> {
+            if (!stopping) {
+                log.error("Kafka node {} (pid {}) exited with code {}; the other nodes go on without it (restart the"
+                        + " cluster on the same data dir to bring it back)", nodeId, exited.pid(), exited.exitValue());
+            }
+        });
     }
 
     /** Starts the child with {@code nodeArgs} (see {@link KafkaBrokerMain}); its lines go to {@code log}. */
@@ -54,7 +70,7 @@ final class BrokerChild {
         final Thread reader = new Thread(output, "llmgw-broker-" + nodeId + "-output");
         reader.setDaemon(true);
         reader.start();
-        return new BrokerChild(nodeId, process, output);
+        return new BrokerChild(nodeId, process, output, log);
     }
 
     /** {@code java -Xmx.. [flags] [-Dllmgw.broker.log.level=..] -cp <lib>/* io.llmgw.broker.KafkaBrokerMain}. */
@@ -99,6 +115,7 @@ final class BrokerChild {
      * would otherwise wait minutes for a controlled shutdown nobody can grant).
      */
     void terminate() {
+        stopping = true;
         process.destroy();
     }
 
@@ -114,6 +131,7 @@ final class BrokerChild {
 
     /** SIGKILL, and wait until the process is gone. */
     void kill() {
+        stopping = true;
         process.destroyForcibly();
         awaitExit(Duration.ofSeconds(10));
     }

@@ -130,6 +130,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
                 }
             }
             awaitAllRegistered(cluster.members(), deadline, options);
+            cluster.children().forEach(BrokerChild::reportUnexpectedExit);
         } catch (final RuntimeException e) {
             cluster.stopAll(FAILED_START_GRACE);
             removeHook(cluster.shutdownHook);
