@@ -4,6 +4,7 @@ import io.llmgw.app.broker.BrokerLib;
 import io.llmgw.app.ops.ProcessMetrics;
 import io.llmgw.app.ops.ProcessOps;
 import io.llmgw.app.broker.EmbeddedKafka;
+import io.llmgw.app.broker.EmbeddedKafkaCluster;
 import io.llmgw.gateway.GatewayServer;
 import io.llmgw.processors.ModelCatalog;
 import io.llmgw.processors.ModelSpec;
@@ -38,22 +39,40 @@ public final class DevStack implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DevStack.class);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
-    /** Command-line options of {@code llmgw dev}. */
-    public record Options(Path dataDir) {
+    /**
+     * Command-line options of {@code llmgw dev}.
+     *
+     * @param dataDir where the embedded Kafka and the Streams state live; a temporary directory when null
+     * @param brokers broker JVMs of the embedded Kafka: 1 is the single broker, more a local cluster (RF = brokers,
+     *                {@code min.insync.replicas} brokers - 1 from 3 on) in {@code <dataDir>/kafka-cluster}
+     */
+    public record Options(Path dataDir, int brokers) {
+
+        public Options {
+            if (brokers < 1) {
+                throw new IllegalArgumentException("--brokers must be at least 1, got " + brokers);
+            }
+        }
+
+        public Options(final Path dataDir) {
+            this(dataDir, 1);
+        }
 
         static Options fromArgs(final List<String> args) {
+            Llmgw.requireKnown(args, List.of("--data-dir", "--brokers"));
             final String dir = Llmgw.option(args, "--data-dir");
-            return new Options(dir == null ? null : Path.of(dir));
+            return new Options(dir == null ? null : Path.of(dir), Llmgw.number(args, "--brokers", 1, 1));
         }
 
         public static Options defaults() {
-            return new Options(null);
+            return new Options(null, 1);
         }
     }
 
     private final Deque<AutoCloseable> parts = new ArrayDeque<>();
     private Settings settings;
     private EmbeddedKafka broker;
+    private EmbeddedKafkaCluster cluster;
     private LlmSimulator simulator;
     private final List<ModelSpec> models = new ArrayList<>();
     private final List<WorkerService> workers = new ArrayList<>();
@@ -88,9 +107,18 @@ public final class DevStack implements AutoCloseable {
                 dataDir = Files.createTempDirectory("llmgw-dev-");
                 remember(() -> deleteRecursively(dataDir));
             }
-            broker = remember(EmbeddedKafka.start(dataDir.resolve("kafka"), BrokerLib.locate(),
-                    EmbeddedKafka.Options.from(base)));
-            overrides.put(KafkaClientProps.BOOTSTRAP_SERVERS, broker.bootstrapServers());
+            final String bootstrap;
+            if (options.brokers() == 1) {
+                broker = remember(EmbeddedKafka.start(dataDir.resolve("kafka"), BrokerLib.locate(),
+                        EmbeddedKafka.Options.from(base)));
+                bootstrap = broker.bootstrapServers();
+            } else {
+                cluster = remember(EmbeddedKafkaCluster.start(dataDir.resolve("kafka-cluster"), BrokerLib.locate(),
+                        EmbeddedKafkaCluster.Options.from(base, options.brokers(),
+                                base.getInt("LLMGW_BROKER_PORT", 0))));
+                bootstrap = cluster.bootstrapServers();
+            }
+            overrides.put(KafkaClientProps.BOOTSTRAP_SERVERS, bootstrap);
             overrides.putIfAbsent(StreamsProps.STATE_DIR, dataDir.resolve("state").toString());
         }
         settings = settings.with(overrides);
@@ -130,7 +158,9 @@ public final class DevStack implements AutoCloseable {
         text.append("llmgw dev is up in ").append(took.toMillis()).append(" ms\n");
         text.append("  gateway    http://localhost:").append(gateway.port()).append("/v1   (OpenAI base URL)\n");
         text.append("  kafka      ").append(settings.get(KafkaClientProps.BOOTSTRAP_SERVERS).orElse("?"))
-                .append(broker != null ? "   (embedded KRaft broker, child JVM)" : "   (external)").append('\n');
+                .append(broker != null ? "   (embedded KRaft broker, child JVM)"
+                        : cluster != null ? "   (embedded KRaft cluster, " + cluster.members().size() + " broker JVMs)"
+                        : "   (external)").append('\n');
         if (simulator != null) {
             text.append("  simulator  ").append(simulator.baseUrl()).append("   (no OPENAI_HOST or MODELS_FILE set)\n");
         }
@@ -163,6 +193,11 @@ public final class DevStack implements AutoCloseable {
     /** The registry of the whole stack (the gateway's {@code /metrics} serves it). */
     public ProcessMetrics metrics() {
         return metrics;
+    }
+
+    /** The embedded cluster of {@code --brokers N} (N > 1), or null. */
+    public EmbeddedKafkaCluster cluster() {
+        return cluster;
     }
 
     public LlmSimulator simulator() {

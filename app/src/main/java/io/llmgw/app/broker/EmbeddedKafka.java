@@ -5,13 +5,11 @@ import io.llmgw.settings.Settings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -162,21 +160,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     static List<String> command(final Path dataDir, final Path brokerLibDir, final Options options) {
-        final List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx" + options.maxHeap());
-        if (Runtime.version().feature() >= 24) {
-            // Kafka and its compression libraries warn without these on 24+; JDK 21 rejects the second one
-            command.add("--enable-native-access=ALL-UNNAMED");
-            command.add("--sun-misc-unsafe-memory-access=allow");
-        }
-        if (!options.logLevel().isBlank()) {
-            command.add("-Dllmgw.broker.log.level=" + options.logLevel().strip());
-        }
-        command.add("-cp");
-        command.add(brokerLibDir.toAbsolutePath() + File.separator + "*");
-        // a compile-time constant: the broker's classes are not on this JVM's classpath
-        command.add(KafkaBrokerMain.MAIN_CLASS);
+        final List<String> command = BrokerChild.command(brokerLibDir, options.maxHeap(), options.logLevel());
         command.add("--port");
         command.add(Integer.toString(options.port()));
         command.add("--controller-port");
