@@ -23,7 +23,8 @@ class BenchCommandIT {
     @Test
     void shouldMeasureEveryPathAndCaseWithoutErrorsWhenRunSmall(@TempDir final Path out) throws Exception {
         BenchCommand.run(Settings.of(Map.of()), List.of("--rates", "20", "--warmup", "0.5", "--duration", "1",
-                "--no-max", "--streams", "5", "--stream-seconds", "1", "--waiting", "20", "--out", out.toString()));
+                "--no-max", "--no-peer", "--streams", "5", "--stream-seconds", "1", "--waiting", "20", "--out",
+                out.toString()));
 
         final JsonNode results = Json.MAPPER.readTree(out.resolve("results.json").toFile());
         final JsonNode fixed = results.path("fixedRates");
