@@ -19,6 +19,8 @@ public enum CancelReason {
     GATEWAY_ERROR("gateway_error"),
     /** The gateway shut down while the client waited. */
     GATEWAY_SHUTDOWN("gateway_shutdown"),
+    /** The client asked for it ({@code POST /v1/responses/{id}/cancel}). */
+    CLIENT_CANCELLED("client_cancelled"),
     /** Any other code, or none. */
     OTHER("other");
 
