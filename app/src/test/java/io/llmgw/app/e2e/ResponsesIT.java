@@ -158,6 +158,19 @@ class ResponsesIT {
     }
 
     @Test
+    void shouldCancelTheHostsCallWhenTheClientOfAStreamGoesAway() throws Exception {
+        final RawHttp client = RawHttp.post(stack.gatewayUrl() + "/responses", "{\"model\":\"" + E2eStack.GPT
+                + "\",\"input\":\"leave\",\"stream\":true,\"max_output_tokens\":1000,"
+                + "\"x_sim\":{\"key\":\"resp-leave\",\"tokens\":400,\"tokens_per_second\":20}}");
+        client.readUntil("event: response.output_text.delta");
+
+        client.close();
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> host.clientCancels().stream()
+                .anyMatch(cancel -> cancel.key().equals("resp-leave") && cancel.eventsSent() < 100));
+    }
+
+    @Test
     void shouldAnswerAnUnknownModelAndAnUnknownIdWithNotFound() {
         final NotFoundException model = assertThrows(NotFoundException.class, () -> client.responses().create(
                 ResponseCreateParams.builder().model("no-such-model").input("hi").build()));
