@@ -60,8 +60,8 @@ public record GatewayHttp(GatewayConfig config, ModelCatalog models, RequestPubl
         // the one key check of this instance, shared by every route that needs one
         final BearerAuth auth = new BearerAuth(config.apiKeys());
         final CompletionsHandler completions = new CompletionsHandler(config,
-                new RequestAdmission(config, auth, models, accepting), publisher, replies, ids, metrics,
-                Clock.systemUTC());
+                new RequestAdmission(config, auth, models, accepting, new PreviousResponses(requests)), publisher,
+                replies, ids, metrics, Clock.systemUTC());
         final RequestsHandler lookups = new RequestsHandler(config, auth, requests, eventLog);
         final ResponsesHandler responses = new ResponsesHandler(lookups, requests, publisher, metrics,
                 Clock.systemUTC());

@@ -17,7 +17,8 @@ import java.util.function.BooleanSupplier;
  *
  * <p>A Responses request with {@code background: true} is admitted as detached, and its body is changed for the host
  * (the gateway, not the host, runs it in the background): {@code background} is removed and {@code stream} set to
- * true, so that its events can be resumed and its call cancelled mid-way. Stateless apart from its collaborators;
+ * true, so that its events can be resumed and its call cancelled mid-way; a {@code previous_response_id} of ours
+ * becomes the host's ({@link PreviousResponses}). Stateless apart from its collaborators;
  * called from many handler threads at once.
  */
 final class RequestAdmission {
@@ -30,14 +31,16 @@ final class RequestAdmission {
     private final BodyLimit bodyLimit;
     private final RequestValidator validator;
     private final BooleanSupplier accepting;
+    private final PreviousResponses previous;
 
     RequestAdmission(final GatewayConfig config, final BearerAuth auth, final ModelCatalog models,
-                     final BooleanSupplier accepting) {
+                     final BooleanSupplier accepting, final PreviousResponses previous) {
         this.config = config;
         this.auth = auth;
         this.bodyLimit = new BodyLimit(config.maxBodyBytes());
         this.validator = new RequestValidator(models);
         this.accepting = accepting;
+        this.previous = previous;
     }
 
     Admission admit(final Context ctx, final Endpoint endpoint) {
@@ -78,13 +81,28 @@ final class RequestAdmission {
             case RequestValidator.Outcome.Accepted accepted when !accepting.getAsBoolean() ->
                     new Admission.Refused(accepted.model(),
                             ApiError.unavailable("The gateway is not ready to accept requests; try again shortly."));
-            case RequestValidator.Outcome.Accepted accepted when isBackground(accepted) ->
-                    new Admission.Admitted(inBackground(accepted), keyId, timeout, true, scheduling,
-                            accepted.stream());
+            case RequestValidator.Outcome.Accepted accepted when endpoint == Endpoint.RESPONSES ->
+                    admitResponse(withHostsPrevious(accepted, keyId, ctx.header(Header.AUTHORIZATION)), keyId,
+                            timeout, scheduling);
             case RequestValidator.Outcome.Accepted accepted -> new Admission.Admitted(accepted, keyId, timeout,
-                    endpoint != Endpoint.RESPONSES && prefersAsync(ctx.header(PREFER)), scheduling,
-                    accepted.stream());
+                    prefersAsync(ctx.header(PREFER)), scheduling, accepted.stream());
         };
+    }
+
+    /** A Responses request runs detached when it asks for {@code background}; {@code Prefer} does not apply. */
+    private static Admission admitResponse(final RequestValidator.Outcome.Accepted accepted,
+                                           final String keyId, final Duration timeout,
+                                           final SchedulingHeaders.Outcome.Scheduling scheduling) {
+        return isBackground(accepted)
+                ? new Admission.Admitted(inBackground(accepted), keyId, timeout, true, scheduling, accepted.stream())
+                : new Admission.Admitted(accepted, keyId, timeout, false, scheduling, accepted.stream());
+    }
+
+    private RequestValidator.Outcome.Accepted withHostsPrevious(final RequestValidator.Outcome.Accepted accepted,
+                                                                final String keyId, final String authorization) {
+        final ObjectNode body = previous.resolve(accepted.body(), keyId, authorization);
+        return body == accepted.body() ? accepted
+                : new RequestValidator.Outcome.Accepted(accepted.endpoint(), accepted.model(), accepted.stream(), body);
     }
 
     /** {@code Prefer: respond-async} (RFC 7240), possibly among other preferences. */

@@ -225,6 +225,25 @@ class ResponsesHttpTest {
     }
 
     @Test
+    void shouldGiveTheHostItsOwnIdForAPreviousResponseOfOursAndLeaveOtherIdsAlone() throws Exception {
+        requests.states.put("req_aa", state("req_aa", RequestStatus.COMPLETED, false,
+                Json.object().put("id", "resp_host_aa").put("status", "completed")));
+        publisher.onPublish = envelope -> replies.dispatch(Events.complete(envelope.id(), 0, 1,
+                Json.object().put("id", "resp_next").put("status", "completed")));
+
+        for (final String previous : List.of("resp_aa", "resp_unknown", "resp_host_aa")) {
+            try (Response response = call(post("/v1/responses",
+                    "{\"model\":\"gpt-4o\",\"input\":\"and then?\",\"previous_response_id\":\"" + previous + "\"}"))) {
+                assertEquals(200, response.code());
+            }
+        }
+
+        assertEquals("resp_host_aa", publisher.nextPublished(WAIT).body().get("previous_response_id").asText());
+        assertEquals("resp_unknown", publisher.nextPublished(WAIT).body().get("previous_response_id").asText());
+        assertEquals("resp_host_aa", publisher.nextPublished(WAIT).body().get("previous_response_id").asText());
+    }
+
+    @Test
     void shouldReplayTheEventsAfterStartingAfterAsTypedEvents() throws IOException {
         requests.states.put("req_aa", state("req_aa", RequestStatus.COMPLETED, true, null));
         eventLog.stored.add(chunk("req_aa", 0, hostEvent("response.created", 0)));

@@ -79,6 +79,20 @@ class ResponsesIT {
     }
 
     @Test
+    void shouldHandTheHostItsOwnIdWhenAClientContinuesFromOneOfOurResponses() {
+        final Response first = client.responses().create(params("first turn", Map.of("key", "resp-turn-1")).build());
+
+        client.responses().create(params("second turn", Map.of("key", "resp-turn-2"))
+                .previousResponseId(first.id()).build());
+
+        final String hostsId = first._additionalProperties().get("upstream_id").convert(String.class);
+        final JsonNode second = host.recentRequests().stream()
+                .filter(r -> "resp-turn-2".equals(r.simKey().orElse(null))).findFirst().orElseThrow().body();
+        assertEquals(hostsId, second.get("previous_response_id").asText());
+        assertFalse(hostsId.equals(first.id()), "the client saw the gateway's id, the host gets its own");
+    }
+
+    @Test
     void shouldStreamEveryDeltaInOrder() {
         final String input = "stream me through kafka please";
         final List<String> deltas;
