@@ -76,8 +76,9 @@ final class CompletionsHandler {
             throws InterruptedException {
         return switch (admission.admit(ctx, endpoint)) {
             case Admission.Refused refused -> refuse(ctx, refused.model(), refused.error());
-            case Admission.Admitted admitted when admitted.async() && !admitted.clientStreams() ->
-                    publishDetached(ctx, id, admitted);
+            // an async submit answers at once, streaming or not; a background response streams if it was asked to
+            case Admission.Admitted admitted when admitted.async() && !(admitted.clientStreams()
+                    && admitted.request().endpoint() == Endpoint.RESPONSES) -> publishDetached(ctx, id, admitted);
             case Admission.Admitted admitted -> publishAndAnswer(ctx, id, admitted, startedNanos);
         };
     }

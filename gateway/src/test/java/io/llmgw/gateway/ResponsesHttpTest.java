@@ -175,6 +175,15 @@ class ResponsesHttpTest {
     }
 
     @Test
+    void shouldStillAnswerAnAsyncChatStreamAtOnceWith202() throws Exception {
+        try (Response response = call(post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"stream\":true,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}").header("Prefer", "respond-async"))) {
+            assertEquals(202, response.code());
+        }
+        assertTrue(publisher.nextPublished(WAIT).detached());
+    }
+
+    @Test
     void shouldShowAResponseByItsIdAndHideOtherEndpointsAndUnknownIds() throws IOException {
         requests.states.put("req_aa", state("req_aa", RequestStatus.RUNNING, true, null));
         requests.states.put("req_bb", new RequestState("req_bb", RequestStatus.RUNNING, "gpt-4o",
