@@ -1,5 +1,6 @@
 package io.llmgw.app;
 
+import io.llmgw.app.keys.KeysCommand;
 import io.llmgw.app.ops.LogFormat;
 import io.llmgw.settings.Settings;
 
@@ -22,6 +23,7 @@ public final class Llmgw {
               router                 the router topology
               worker [--model NAME]  workers for the configured models (all of them, or only NAME)
               sim                    the OpenAI-compatible LLM simulator alone (SIM_PORT, default 8100)
+              keys <command>         managed API keys: create, list, update, revoke (llmgw keys --help)
               bench [--quick]        the benchmark (see BENCHMARKS.md; run by ./llmgw from the bench module)
               help                   this text
 
@@ -37,6 +39,10 @@ public final class Llmgw {
         final Settings settings = Settings.load();
         // before the first logger: logback reads LOG_FORMAT and LOG_LEVEL when it starts, and knows nothing of .env
         LogFormat.apply(settings);
+        if (command.equals("keys")) {
+            // its standard output is its answer (the secret alone on the last line): logs go to standard error
+            System.setProperty("LOG_TARGET", "System.err");
+        }
         // an internal loop that dies brings the process down loudly (status 70), whatever the role
         ProcessExit.onFatalFailure();
         switch (command) {
@@ -45,6 +51,7 @@ public final class Llmgw {
             case "router" -> Roles.runUntilStopped(Roles.router(settings));
             case "worker" -> Roles.runUntilStopped(Roles.workers(settings, option(rest, "--model")));
             case "sim" -> Roles.runUntilStopped(Roles.simulator(settings));
+            case "keys" -> System.exit(KeysCommand.run(settings, rest, System.out, System.err));
             case "help", "--help", "-h" -> System.out.print(USAGE);
             default -> {
                 System.err.println("unknown command: " + command);

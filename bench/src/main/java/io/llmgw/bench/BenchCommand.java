@@ -66,6 +66,10 @@ public final class BenchCommand {
 
     /** Runs {@code llmgw bench} with its command-line arguments. */
     public static void run(final Settings settings, final List<String> args) throws Exception {
+        if (args.contains("--saturated")) {
+            SaturationCommand.run(settings, args);
+            return;
+        }
         final BenchOptions options;
         try {
             options = BenchOptions.parse(args);

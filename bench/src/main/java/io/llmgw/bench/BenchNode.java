@@ -2,7 +2,9 @@ package io.llmgw.bench;
 
 import io.llmgw.app.DevStack;
 import io.llmgw.gateway.GatewayServer;
+import io.llmgw.processors.ModelCatalog;
 import io.llmgw.processors.ModelSpec;
+import io.llmgw.processors.WorkerService;
 import io.llmgw.settings.KafkaClientProps;
 import io.llmgw.settings.Settings;
 import jdk.jfr.Recording;
@@ -26,7 +28,9 @@ import javax.management.ObjectName;
  * <ul>
  *   <li>{@code stack}: {@code ./llmgw dev} ({@link DevStack}: embedded broker, simulator, router, worker, and an idle
  *       gateway), with the settings the parent puts in the environment;</li>
- *   <li>{@code gateway}: one {@link GatewayServer} against the stack's broker, the gateway under test.</li>
+ *   <li>{@code gateway}: one {@link GatewayServer} against the stack's broker, the gateway under test;</li>
+ *   <li>{@code worker}: one {@link WorkerService} for the first configured model, a second worker instance that the
+ *       saturated cases can kill.</li>
  * </ul>
  * It reports on stdout with lines starting {@value #PREFIX} ({@code READY key=value ...}, {@code FAILED reason}) and
  * takes commands on stdin, one per line: {@code heap} (a full GC, then heap used, committed and RSS in bytes),
@@ -37,6 +41,7 @@ public final class BenchNode {
     static final String PREFIX = "BENCH-NODE ";
     static final String STACK = "stack";
     static final String GATEWAY = "gateway";
+    static final String WORKER = "worker";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
 
     private Recording recording;
@@ -55,7 +60,7 @@ public final class BenchNode {
                     final DevStack stack = DevStack.start(settings, DevStack.Options.defaults());
                     running = stack;
                     ready = "READY gateway=" + stack.gateway().port()
-                            + " simulator=" + stack.simulator().baseUrl()
+                            + " simulator=" + (stack.simulator() == null ? "none" : stack.simulator().baseUrl())
                             + " bootstrap=" + stack.settings().get(KafkaClientProps.BOOTSTRAP_SERVERS).orElseThrow()
                             + " models=" + String.join(",", stack.models().stream().map(ModelSpec::name).toList());
                 }
@@ -68,7 +73,17 @@ public final class BenchNode {
                     }
                     ready = "READY gateway=" + gateway.port();
                 }
-                default -> throw new IllegalArgumentException("unknown role '" + role + "': stack or gateway");
+                case WORKER -> {
+                    final ModelSpec model = ModelCatalog.load(settings).getFirst();
+                    final WorkerService worker = WorkerService.start(settings, model);
+                    running = worker;
+                    if (!worker.awaitRunning(READY_TIMEOUT)) {
+                        worker.close();
+                        throw new IllegalStateException("the worker was not running within " + READY_TIMEOUT);
+                    }
+                    ready = "READY worker=" + model.name();
+                }
+                default -> throw new IllegalArgumentException("unknown role '" + role + "': stack, gateway or worker");
             }
         } catch (final Exception e) {
             reply("FAILED " + String.valueOf(e.getMessage()).replace('\n', ' '));

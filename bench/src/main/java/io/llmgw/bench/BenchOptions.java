@@ -56,6 +56,7 @@ record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Duration
               --profile                record JFR in every process during an extra gateway step
               --profile-rate R         the rate of that step               (500)
               --out DIR                results directory                   (bench-results/<date-time>)
+              --saturated              the saturated cases instead (more requests than slots; --saturated --help)
               --help                   this text
 
             Environment: BENCH_NODE_HEAP (1g) is the -Xmx of the two child JVMs. Tuning variables of the parts
@@ -146,7 +147,7 @@ record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Duration
         return args.get(index);
     }
 
-    private static double number(final String option, final String value) {
+    static double number(final String option, final String value) {
         try {
             return Double.parseDouble(value);
         } catch (final NumberFormatException e) {

@@ -37,7 +37,7 @@ final class BenchStack implements AutoCloseable {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
 
     /** Settings that would point the stack at something else than its own broker and simulator, or clash. */
-    private static final Set<String> IGNORED = Set.of("OPENAI_HOST", "OPENAI_MODEL_NAME", "OPENAI_TOKEN",
+    static final Set<String> IGNORED = Set.of("OPENAI_HOST", "OPENAI_MODEL_NAME", "OPENAI_TOKEN",
             "MODELS_FILE", KafkaClientProps.BOOTSTRAP_SERVERS, "GATEWAY_API_KEYS", "GATEWAY_PORT", "GATEWAY_ID",
             "GATEWAY_REPLY_PARTITIONS", "SIM_PORT", "SIM_HOST", "STATE_DIR", "WORKER_INSTANCE_ID",
             "LLMGW_BROKER_PORT", "LLMGW_BROKER_CONTROLLER_PORT");
@@ -119,14 +119,19 @@ final class BenchStack implements AutoCloseable {
 
     /** The gateway may be ready a moment before the worker's announcement reaches its model directory. */
     private void awaitModelListed(final Duration timeout) throws InterruptedException {
-        final HttpRequest models = HttpRequest.newBuilder(URI.create(gatewayUrl() + "/models"))
+        awaitModelListed(gatewayUrl(), MODEL, timeout);
+    }
+
+    static void awaitModelListed(final URI gatewayUrl, final String model, final Duration timeout)
+            throws InterruptedException {
+        final HttpRequest models = HttpRequest.newBuilder(URI.create(gatewayUrl + "/models"))
                 .timeout(Duration.ofSeconds(10)).GET().build();
         final long giveUp = System.nanoTime() + timeout.toNanos();
         try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
             while (System.nanoTime() < giveUp) {
                 try {
                     final HttpResponse<String> response = client.send(models, HttpResponse.BodyHandlers.ofString());
-                    if (response.statusCode() == 200 && response.body().contains("\"" + MODEL + "\"")) {
+                    if (response.statusCode() == 200 && response.body().contains("\"" + model + "\"")) {
                         return;
                     }
                 } catch (final IOException e) {
@@ -136,10 +141,10 @@ final class BenchStack implements AutoCloseable {
                 TimeUnit.MILLISECONDS.sleep(100);
             }
         }
-        throw new IllegalStateException("the gateway did not list the model " + MODEL + " within " + timeout);
+        throw new IllegalStateException("the gateway did not list the model " + model + " within " + timeout);
     }
 
-    private static int[] freePorts(final int count) throws IOException {
+    static int[] freePorts(final int count) throws IOException {
         final int[] ports = new int[count];
         final List<ServerSocket> sockets = new ArrayList<>();
         try {

@@ -132,6 +132,12 @@ final class NodeProcess implements AutoCloseable {
         return HeapHistogram.parse(Files.readString(file));
     }
 
+    /** SIGKILL, as a crash: no shutdown hook runs, nothing is closed politely. Returns once the process is gone. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
     @Override
     public void close() {
         commands.close(); // end of input: the node stops its part and exits

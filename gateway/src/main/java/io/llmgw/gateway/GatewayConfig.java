@@ -129,10 +129,6 @@ public record GatewayConfig(
                 + ", maxFollowers=" + maxFollowers + "]";
     }
 
-    public boolean enforcesApiKeys() {
-        return !apiKeys.isEmpty();
-    }
-
     private static ReplyPartitions replyPartitions(final String spec) {
         try {
             return ReplyPartitions.parse(spec);

@@ -45,7 +45,7 @@ import java.util.function.BooleanSupplier;
 public record GatewayHttp(GatewayConfig config, ModelCatalog models, RequestPublisher publisher,
                           PendingReplies replies, RequestIdMint ids, BooleanSupplier accepting,
                           Readiness readiness, GatewayMetrics metrics, RequestDirectory requests,
-                          EventLog eventLog) {
+                          EventLog eventLog, BearerAuth auth) {
 
     public static final String REQUEST_ID_HEADER = "X-Request-Id";
     /** The readiness check that {@code /health} answers too: false once an internal loop of the process died. */
@@ -57,8 +57,6 @@ public record GatewayHttp(GatewayConfig config, ModelCatalog models, RequestPubl
 
     /** The Javalin app, not yet started. */
     public Javalin create() {
-        // the one key check of this instance, shared by every route that needs one
-        final BearerAuth auth = new BearerAuth(config.apiKeys());
         final CompletionsHandler completions = new CompletionsHandler(config,
                 new RequestAdmission(config, auth, models, accepting, new PreviousResponses(requests)), publisher,
                 replies, ids, metrics, Clock.systemUTC());
@@ -79,9 +77,9 @@ public record GatewayHttp(GatewayConfig config, ModelCatalog models, RequestPubl
             routes.get(RequestsHandler.PATH_PREFIX + "{id}", lookups::show);
             routes.get(RequestsHandler.PATH_PREFIX + "{id}/events", lookups::events);
             routes.get(RequestLocator.INTERNAL_PREFIX + "{id}", authenticated(auth, lookups::internal));
-            routes.get("/v1/models", authenticated(auth, this::listModels));
+            routes.get("/v1/models", authorized(auth, this::listModels));
             // <model> rather than {model}: model ids contain slashes (Qwen/Qwen2.5-72B-Instruct-AWQ)
-            routes.get("/v1/models/<model>", authenticated(auth, this::showModel));
+            routes.get("/v1/models/<model>", authorized(auth, this::showModel));
             routes.get("/health", this::health);
             routes.get("/ready", this::ready);
             routes.get("/metrics", ctx -> ctx.contentType(MetricsText.CONTENT_TYPE).result(metrics.scrape()));
@@ -134,13 +132,30 @@ public record GatewayHttp(GatewayConfig config, ModelCatalog models, RequestPubl
         };
     }
 
-    private void listModels(final Context ctx) {
-        JsonResponse.send(ctx, 200, ModelObjects.list(models.all()));
+    /** A route that needs the caller's key, and what the key may see. */
+    @FunctionalInterface
+    private interface KeyedHandler {
+        void handle(Context ctx, BearerAuth.Outcome.Allowed key) throws Exception;
     }
 
-    private void showModel(final Context ctx) {
+    private static Handler authorized(final BearerAuth auth, final KeyedHandler handler) {
+        return ctx -> {
+            switch (auth.check(ctx.header(Header.AUTHORIZATION))) {
+                case BearerAuth.Outcome.Denied denied -> JsonResponse.error(ctx, denied.error());
+                case BearerAuth.Outcome.Allowed allowed -> handler.handle(ctx, allowed);
+            }
+        };
+    }
+
+    /** Only the models the key may call: the others do not exist for it. */
+    private void listModels(final Context ctx, final BearerAuth.Outcome.Allowed key) {
+        JsonResponse.send(ctx, 200, ModelObjects.list(models.all().stream()
+                .filter(route -> key.allows(route.model())).toList()));
+    }
+
+    private void showModel(final Context ctx, final BearerAuth.Outcome.Allowed key) {
         final String model = ctx.pathParam("model");
-        models.find(model).ifPresentOrElse(
+        models.find(model).filter(route -> key.allows(route.model())).ifPresentOrElse(
                 route -> JsonResponse.send(ctx, 200, ModelObjects.model(route)),
                 () -> JsonResponse.error(ctx, ApiError.modelNotFound(model)));
     }

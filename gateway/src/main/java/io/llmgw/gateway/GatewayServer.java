@@ -49,6 +49,7 @@ public final class GatewayServer implements AutoCloseable {
     private final KafkaRequestPublisher publisher;
     private final ReplyConsumer replyConsumer;
     private final ModelDirectory models;
+    private final KeyDirectory keys;
     private final PendingReplies pending;
     private final Javalin http;
     private final RequestResults results;
@@ -74,6 +75,7 @@ public final class GatewayServer implements AutoCloseable {
         this.publisher = opened(KafkaRequestPublisher.create(settings, config));
         this.replyConsumer = opened(ReplyConsumer.start(settings, config, replyPartitions, pending, failure));
         this.models = opened(ModelDirectory.start(settings, config, failure));
+        this.keys = opened(KeyDirectory.start(settings, config, failure));
 
         opened(new KafkaClientMetrics(publisher.producer())).bindTo(registry);
         opened(new KafkaClientMetrics(replyConsumer.consumer())).bindTo(registry);
@@ -84,13 +86,16 @@ public final class GatewayServer implements AutoCloseable {
         metrics.countReplyRecords("unreadable", replyConsumer::unreadable);
         metrics.countUnreadable(topics.events().name(), "gateway-replies", replyConsumer::unreadable);
         metrics.countUnreadable(topics.models().name(), "gateway-models", models::unreadable);
+        metrics.countUnreadable(topics.keys().name(), "gateway-keys", keys::unreadable);
         final HttpClient peers = opened(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(PEER_TIMEOUT).build());
         final RequestLocator locator = new RequestLocator(peers, PEER_TIMEOUT, config.gatewayId());
         this.http = new GatewayHttp(config, models, publisher, pending,
                 new RequestIdMint(replyPartitions, eventPartitions),
                 () -> !closing && !failure.hasFailed() && replyConsumer.isReady(),
-                this::checks, metrics, locator, KafkaEventLog.create(settings, config)).create();
+                this::checks, metrics, locator, KafkaEventLog.create(settings, config),
+                // the one key check of this instance, shared by every route that needs one
+                new BearerAuth(config.apiKeys(), keys, java.time.Clock.systemUTC())).create();
         http.start(config.host(), config.port());
         // started after the server listens: its interactive-query address is this instance's actual HTTP port
         try {
@@ -126,15 +131,16 @@ public final class GatewayServer implements AutoCloseable {
     public static GatewayServer start(final Settings settings, final PrometheusMeterRegistry registry,
                                       final ProcessFailure failure) {
         final GatewayConfig config = GatewayConfig.from(settings);
-        if (!config.enforcesApiKeys()) {
-            LOG.warn("{} is not set: the gateway accepts requests with any API key, or none", GatewayConfig.API_KEYS);
+        if (config.apiKeys().isEmpty()) {
+            LOG.warn("{} is not set: until a key is created with ./llmgw keys create, the gateway accepts requests"
+                    + " with any API key, or none", GatewayConfig.API_KEYS);
         }
         final List<AutoCloseable> resources = new ArrayList<>();
         try {
             final GatewayServer server = new GatewayServer(settings, config, resources, registry, failure);
-            LOG.info("gateway {} listening on http://{}:{} (reply partitions {} of {}; API keys {})",
-                    config.gatewayId(), config.host(), server.port(), server.replyPartitions,
-                    config.topics().events().name(), config.enforcesApiKeys() ? "enforced" : "NOT enforced");
+            LOG.info("gateway {} listening on http://{}:{} (reply partitions {} of {}; {} static API keys, managed"
+                    + " keys from {})", config.gatewayId(), config.host(), server.port(), server.replyPartitions,
+                    config.topics().events().name(), config.apiKeys().size(), config.topics().keys().name());
             return server;
         } catch (final RuntimeException e) {
             closeAll(resources);
@@ -191,13 +197,23 @@ public final class GatewayServer implements AutoCloseable {
             return;
         }
         closing = true;
+        final int abandoned = stopServing(pending, publisher, http);
+        closeAll(resources);
+        LOG.info("gateway {} stopped ({} waiting request(s) cancelled)", config.gatewayId(), abandoned);
+    }
+
+    /**
+     * The first half of a stop, before the Kafka clients close: every waiting client gets a 503 and its request a
+     * cancel (nobody will read its answer), then the HTTP server lets answers in progress finish and stops.
+     * Returns how many requests were abandoned.
+     */
+    static int stopServing(final PendingReplies pending, final RequestPublisher publisher, final Javalin http) {
         final List<String> abandoned = pending.failAll(ApiError.unavailable(
                 "The gateway is shutting down; the request was cancelled. Please retry."));
         final long now = System.currentTimeMillis();
         abandoned.forEach(id -> publisher.cancel(new CancelCommand(id, CancelReason.GATEWAY_SHUTDOWN, now)));
         http.stop();
-        closeAll(resources);
-        LOG.info("gateway {} stopped ({} waiting request(s) cancelled)", config.gatewayId(), abandoned.size());
+        return abandoned.size();
     }
 
     /** Where this gateway's internal loops report a fatal failure. */
@@ -213,6 +229,7 @@ public final class GatewayServer implements AutoCloseable {
         checks.put("kafka", probe.reachable());
         checks.put("replies", replyConsumer.isReady());
         checks.put("models", models.isLoaded());
+        checks.put("keys", keys.isLoaded());
         checks.put("results", results != null && results.isServing());
         return checks;
     }

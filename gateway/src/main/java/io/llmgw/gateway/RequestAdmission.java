@@ -44,16 +44,17 @@ final class RequestAdmission {
     }
 
     Admission admit(final Context ctx, final Endpoint endpoint) {
-        final String keyId;
+        final BearerAuth.Outcome.Allowed key;
         switch (auth.check(ctx.header(Header.AUTHORIZATION))) {
             case BearerAuth.Outcome.Denied denied -> {
                 return new Admission.Refused(null, denied.error());
             }
-            case BearerAuth.Outcome.Allowed allowed -> keyId = allowed.keyId();
+            case BearerAuth.Outcome.Allowed allowed -> key = allowed;
         }
+        final String keyId = key.keyId();
         final SchedulingHeaders.Outcome.Scheduling scheduling;
         switch (SchedulingHeaders.resolve(ctx.header(SchedulingHeaders.PRIORITY_HEADER),
-                ctx.header(SchedulingHeaders.FAIRNESS_KEY_HEADER))) {
+                ctx.header(SchedulingHeaders.FAIRNESS_KEY_HEADER), key)) {
             case SchedulingHeaders.Outcome.Invalid invalid -> {
                 return new Admission.Refused(null, invalid.error());
             }
@@ -78,6 +79,8 @@ final class RequestAdmission {
         }
         return switch (validator.validate(endpoint, body)) {
             case RequestValidator.Outcome.Rejected rejected -> new Admission.Refused(null, rejected.error());
+            case RequestValidator.Outcome.Accepted accepted when !key.allows(accepted.model()) ->
+                    new Admission.Refused(null, ApiError.modelNotFound(accepted.model()));
             case RequestValidator.Outcome.Accepted accepted when !accepting.getAsBoolean() ->
                     new Admission.Refused(accepted.model(),
                             ApiError.unavailable("The gateway is not ready to accept requests; try again shortly."));

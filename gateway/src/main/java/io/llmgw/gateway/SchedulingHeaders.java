@@ -3,6 +3,8 @@ package io.llmgw.gateway;
 import io.llmgw.schemas.ApiError;
 import io.llmgw.schemas.Priority;
 
+import java.util.Optional;
+
 /**
  * A request's place in the workers' admission order, from its headers: {@code X-Priority} ({@code high},
  * {@code normal} or {@code low}; default normal) and {@code X-Fairness-Key} (a tenant below the API key, such as an end
@@ -30,16 +32,21 @@ public final class SchedulingHeaders {
     }
 
     public static Outcome resolve(final String priority, final String fairnessKey) {
+        return resolve(priority, fairnessKey, new BearerAuth.Outcome.Allowed(null, null));
+    }
+
+    /** As {@link #resolve(String, String)} for a caller whose managed key sets the priority X-Priority may lower. */
+    static Outcome resolve(final String priority, final String fairnessKey, final BearerAuth.Outcome.Allowed key) {
         final Priority resolved;
         if (priority == null || priority.isBlank()) {
-            resolved = Priority.NORMAL;
+            resolved = key.priority(Optional.empty());
         } else {
             final var known = Priority.fromHeader(priority);
             if (known.isEmpty()) {
                 return new Outcome.Invalid(ApiError.badRequest(PRIORITY_HEADER + " must be one of high, normal or low,"
                         + " got '" + priority.strip() + "'.", null));
             }
-            resolved = known.get();
+            resolved = key.priority(known);
         }
         final String tenant = fairnessKey == null || fairnessKey.isBlank() ? null : fairnessKey.strip();
         return new Outcome.Scheduling(resolved, tenant == null || tenant.length() <= MAX_FAIRNESS_KEY_LENGTH ? tenant

@@ -48,7 +48,7 @@ class ApiDocsTest {
                 Duration.ofHours(1), "127.0.0.1", 2);
         app = new GatewayHttp(config, FakeModels.of("gpt-4o"), new RecordingPublisher(), new PendingReplies(),
                 new RequestIdMint(ReplyPartitions.parse("0"), 1), () -> true, () -> Map.of("models", true),
-                new GatewayMetrics(), new FakeRequests(), new FakeEventLog()).create();
+                new GatewayMetrics(), new FakeRequests(), new FakeEventLog(), new BearerAuth(Set.of())).create();
     }
 
     @AfterEach

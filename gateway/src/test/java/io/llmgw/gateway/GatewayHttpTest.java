@@ -57,6 +57,7 @@ class GatewayHttpTest {
     private final AtomicBoolean accepting = new AtomicBoolean(true);
     private final FakeRequests requests = new FakeRequests();
     private final FakeEventLog eventLog = new FakeEventLog();
+    private final FakeKeys keys = new FakeKeys();
     private Javalin app;
     private String base;
 
@@ -74,7 +75,8 @@ class GatewayHttpTest {
                 Duration.ofSeconds(1), keepAlive, Optional.of(partitions), "gw-test", new Topics("test"),
                 Duration.ofHours(1), "127.0.0.1", 2);
         app = new GatewayHttp(config, models, publisher, replies, new RequestIdMint(partitions, 6), accepting::get,
-                () -> Map.of("models", models.isLoaded()), metrics, requests, eventLog).create()
+                () -> Map.of("models", models.isLoaded()), metrics, requests, eventLog,
+                new BearerAuth(config.apiKeys(), keys, java.time.Clock.systemUTC())).create()
                 .start("127.0.0.1", 0);
         base = "http://127.0.0.1:" + app.port();
     }
@@ -486,13 +488,16 @@ class GatewayHttpTest {
                 return e.toString();
             }
         });
-        assertNotNull(publisher.nextPublished(WAIT));
+        final RequestEnvelope waiting = publisher.nextPublished(WAIT);
+        assertNotNull(waiting);
 
-        replies.failAll(ApiError.unavailable("shutting down"));
-        app.stop();
+        assertEquals(1, GatewayServer.stopServing(replies, publisher, app));
         app = null;
 
         assertEquals("503 service_unavailable", answer.get(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+        final CancelCommand cancel = publisher.nextCancel(WAIT);
+        assertEquals(waiting.id(), cancel.id());
+        assertEquals(CancelReason.GATEWAY_SHUTDOWN, cancel.reason());
     }
 
     @Test
@@ -529,6 +534,42 @@ class GatewayHttpTest {
             assertOpenAiError(response, 400, null);
         }
         assertTrue(publisher.published.isEmpty());
+    }
+
+    @Test
+    void shouldListAndServeOnlyTheModelsAManagedKeyMayCallAnd404TheOthers() throws Exception {
+        start();
+        final String secret = keys.create("team-gpt", java.util.List.of("gpt-*"), null, null);
+        try (Response response = call(new Request.Builder().url(base + "/v1/models")
+                .header("Authorization", "Bearer " + secret))) {
+            assertEquals(200, response.code());
+            final JsonNode data = json(response).path("data");
+            assertEquals(1, data.size(), data.toString());
+            assertEquals("gpt-4o", data.get(0).path("id").asText());
+        }
+        try (Response response = call(new Request.Builder().url(base + "/v1/models/Qwen/Qwen2.5-72B-Instruct-AWQ")
+                .header("Authorization", "Bearer " + secret))) {
+            assertOpenAiError(response, 404, "model_not_found");
+        }
+        try (Response response = call(post("/v1/chat/completions",
+                CHAT.replace("gpt-4o", "Qwen/Qwen2.5-72B-Instruct-AWQ")).header("Authorization", "Bearer " + secret))) {
+            assertOpenAiError(response, 404, "model_not_found");
+        }
+        assertTrue(publisher.published.isEmpty(), "nothing published for a model the key cannot see");
+    }
+
+    @Test
+    void shouldPublishAManagedKeysRequestsAtItsPriorityWhateverXPriorityAsksAbove() throws Exception {
+        start(Duration.ofSeconds(30), Duration.ofSeconds(15));
+        final String secret = keys.create("team-low", java.util.List.of(), io.llmgw.schemas.Priority.LOW, null);
+        publisher.onPublish = envelope -> replies.dispatch(Events.complete(envelope.id(), 0, 1, Events.completion("ok")));
+        try (Response response = call(post("/v1/chat/completions", CHAT).header("Authorization", "Bearer " + secret)
+                .header("X-Priority", "high"))) {
+            assertEquals(200, response.code());
+        }
+        final RequestEnvelope envelope = publisher.nextPublished(WAIT);
+        assertEquals(io.llmgw.schemas.Priority.LOW, envelope.priority());
+        assertEquals("key_" + io.llmgw.keys.KeySecret.idOf(secret).orElseThrow(), envelope.keyId());
     }
 
     @Test

@@ -58,7 +58,8 @@ class ResponsesHttpTest {
                 "127.0.0.1", 2);
         final FakeModels models = FakeModels.of("gpt-4o");
         app = new GatewayHttp(config, models, publisher, replies, new RequestIdMint(partitions, 6), () -> true,
-                () -> Map.of("models", true), new GatewayMetrics(), requests, eventLog).create()
+                () -> Map.of("models", true), new GatewayMetrics(), requests, eventLog,
+                new BearerAuth(config.apiKeys())).create()
                 .start("127.0.0.1", 0);
         base = "http://127.0.0.1:" + app.port();
     }

@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
 
 /**
  * All topics of one deployment, named under one prefix (default {@code llm}): {@code llm.requests},
- * {@code llm.requests.<model>}, {@code llm.events}, {@code llm.control}, {@code llm.models}, {@code llm.dlq}.
+ * {@code llm.requests.<model>}, {@code llm.events}, {@code llm.control}, {@code llm.models}, {@code llm.keys}, {@code llm.dlq}.
  */
 public record Topics(String prefix) {
 
@@ -44,6 +44,11 @@ public record Topics(String prefix) {
 
     public Topic<String, ModelRoute> models() {
         return new Topic<>(prefix + ".models", Serdes.String(), new JsonSerde<>(ModelRoute.class));
+    }
+
+    /** The managed API keys (compacted, keyed by key name): digests of secrets, never secrets. */
+    public Topic<String, io.llmgw.keys.ApiKey> keys() {
+        return new Topic<>(prefix + ".keys", Serdes.String(), new JsonSerde<>(io.llmgw.keys.ApiKey.class));
     }
 
     /** Dead letters keep their original bytes; the reason travels in headers. */

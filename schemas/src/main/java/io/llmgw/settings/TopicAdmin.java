@@ -52,7 +52,7 @@ public final class TopicAdmin {
 
     /**
      * The topics every process needs: requests, events (reply partitions), control (one partition: every worker
-     * reads all cancels), the compacted model registry, and the dead-letter topic.
+     * reads all cancels), the compacted model registry and API keys, and the dead-letter topic.
      */
     public static List<Spec> coreTopics(final io.llmgw.schemas.Topics topics, final TopicLayout layout) {
         return List.of(
@@ -60,6 +60,7 @@ public final class TopicAdmin {
                 Spec.of(topics.events().name(), layout.eventPartitions()),
                 Spec.of(topics.control().name(), 1),
                 Spec.compacted(topics.models().name(), 1),
+                Spec.compacted(topics.keys().name(), 1),
                 Spec.of(topics.dlqName(), 1));
     }
 

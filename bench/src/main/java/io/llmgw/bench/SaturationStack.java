@@ -1,0 +1,97 @@
+package io.llmgw.bench;
+
+import io.llmgw.settings.KafkaClientProps;
+import io.llmgw.settings.Settings;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The system under test of the saturated cases: a {@code stack} node ({@code ./llmgw dev} with its gateway taking the
+ * load, its worker instance {@code sat-a} pointed at one {@link PacedHost} with {@code WORKER_CONCURRENCY} slots), and
+ * on demand a second worker instance {@code sat-b} in a node of its own with a host of its own, so that each host
+ * counts one instance's calls and the second instance can be killed without killing the broker.
+ */
+final class SaturationStack implements AutoCloseable {
+
+    static final String MODEL = "llmgw-saturated";
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+
+    private final NodeProcess stack;
+    private final Map<String, String> base;
+    private final int slots;
+    private final Path outDir;
+
+    private SaturationStack(final NodeProcess stack, final Map<String, String> base, final int slots,
+                            final Path outDir) {
+        this.stack = stack;
+        this.base = base;
+        this.slots = slots;
+        this.outDir = outDir;
+    }
+
+    static SaturationStack start(final Settings settings, final int slots, final PacedHost host, final Path outDir)
+            throws IOException, InterruptedException {
+        final Map<String, String> base = new HashMap<>(settings.withPrefix(""));
+        base.keySet().removeAll(BenchStack.IGNORED);
+        base.put("WORKER_CONCURRENCY", Integer.toString(slots));
+        base.put("OPENAI_MODEL_NAME", MODEL);
+        base.putIfAbsent("GATEWAY_REQUEST_TIMEOUT", "120");
+        final int[] ports = BenchStack.freePorts(2);
+        final Map<String, String> env = new HashMap<>(base);
+        env.put("LLMGW_BROKER_PORT", Integer.toString(ports[0]));
+        env.put("LLMGW_BROKER_CONTROLLER_PORT", Integer.toString(ports[1]));
+        env.put("OPENAI_HOST", host.baseUrl());
+        env.put("WORKER_INSTANCE_ID", "sat-a");
+        env.put("GATEWAY_PORT", "0");
+        env.put("GATEWAY_HOST", "127.0.0.1");
+        final NodeProcess stack = NodeProcess.launch(BenchNode.STACK, env,
+                settings.get(BenchStack.NODE_HEAP, BenchStack.DEFAULT_NODE_HEAP), outDir.resolve("saturated-stack.log"));
+        try {
+            stack.awaitReady(READY_TIMEOUT);
+            base.put(KafkaClientProps.BOOTSTRAP_SERVERS, stack.ready("bootstrap"));
+            final SaturationStack started = new SaturationStack(stack, base, slots, outDir);
+            BenchStack.awaitModelListed(started.gatewayUrl(), MODEL, READY_TIMEOUT);
+            return started;
+        } catch (final InterruptedException | RuntimeException e) {
+            stack.close();
+            throw e;
+        }
+    }
+
+    /** Starts worker instance {@code sat-b} for the model against {@code host}; returns once its tasks run. */
+    NodeProcess startSecondWorker(final PacedHost host) throws IOException, InterruptedException {
+        final Map<String, String> env = new HashMap<>(base);
+        env.put("OPENAI_HOST", host.baseUrl());
+        env.put("WORKER_INSTANCE_ID", "sat-b");
+        env.put("STATE_DIR", Files.createTempDirectory("llmgw-bench-sat-b").toString());
+        final NodeProcess worker = NodeProcess.launch(BenchNode.WORKER, env,
+                base.getOrDefault(BenchStack.NODE_HEAP, BenchStack.DEFAULT_NODE_HEAP),
+                outDir.resolve("saturated-worker-b.log"));
+        try {
+            worker.awaitReady(READY_TIMEOUT);
+            return worker;
+        } catch (final InterruptedException | RuntimeException e) {
+            worker.close();
+            throw e;
+        }
+    }
+
+    URI gatewayUrl() {
+        return URI.create("http://127.0.0.1:" + stack.ready("gateway") + "/v1");
+    }
+
+    int slots() {
+        return slots;
+    }
+
+    @Override
+    public void close() {
+        stack.close();
+    }
+}
