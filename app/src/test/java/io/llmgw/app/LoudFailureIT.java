@@ -11,8 +11,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -62,7 +60,7 @@ class LoudFailureIT {
             "worker, llmgw-cancels-, the cancel listener"})
     void shouldExitWithStatus70WhenAnInternalLoopDies(final String role, final String thread, final String loop)
             throws Exception {
-        final int port = freePort();
+        final int port = ThreeRoles.freePort();
         final List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
                 "-cp", System.getProperty("java.class.path"), LoopKillingMain.class.getName(), role));
@@ -109,12 +107,6 @@ class LoudFailureIT {
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
             return -1;
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
         }
     }
 }

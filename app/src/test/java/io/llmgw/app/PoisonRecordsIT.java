@@ -1,13 +1,11 @@
 package io.llmgw.app;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.llmgw.app.broker.BrokerLib;
 import io.llmgw.app.broker.EmbeddedKafka;
 import io.llmgw.runtime.ProcessFailure;
 import io.llmgw.schemas.DeadLetterHeaders;
 import io.llmgw.schemas.Json;
 import io.llmgw.schemas.Topics;
-import io.llmgw.settings.KafkaClientProps;
 import io.llmgw.settings.Settings;
 import io.llmgw.simulator.LlmSimulator;
 import io.llmgw.simulator.SimulatorConfig;
@@ -24,8 +22,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -69,24 +65,11 @@ class PoisonRecordsIT {
         final EmbeddedKafka broker = EmbeddedKafka.start(dataDir.resolve("kafka"), BrokerLib.locate(),
                 EmbeddedKafka.Options.defaults());
         try (LlmSimulator host = LlmSimulator.start(SimulatorConfig.defaults().withoutDelays())) {
-            final Map<String, String> values = new HashMap<>();
-            values.put(KafkaClientProps.BOOTSTRAP_SERVERS, broker.bootstrapServers());
-            values.put("TOPIC_PREFIX", PREFIX);
-            values.put("STATE_DIR", dataDir.resolve("state").toString());
-            values.put("REQUEST_PARTITIONS", "2");
-            values.put("MODEL_PARTITIONS", "2");
-            values.put("EVENT_PARTITIONS", "3");
-            values.put("OPS_HOST", "127.0.0.1");
-            final Settings base = Settings.of(values);
-            final String router = "http://127.0.0.1:" + freePort();
-            final String worker = "http://127.0.0.1:" + freePort();
-            final String gateway = "http://127.0.0.1:" + freePort();
-
-            try (AutoCloseable routerRole = Roles.router(base.with(Map.of("OPS_PORT", port(router))));
-                 AutoCloseable workerRole = Roles.workers(base.with(Map.of("OPS_PORT", port(worker),
-                         "OPENAI_HOST", host.baseUrl(), "OPENAI_MODEL_NAME", MODEL)), null);
-                 AutoCloseable gatewayRole = Roles.gateway(base.with(Map.of("GATEWAY_HOST", "127.0.0.1",
-                         "GATEWAY_PORT", port(gateway), "GATEWAY_ID", "poison-gateway")))) {
+            final Settings base = Settings.of(ThreeRoles.settings(broker.bootstrapServers(), PREFIX, dataDir, 2, 3));
+            try (ThreeRoles roles = ThreeRoles.start(base, host.baseUrl(), MODEL, "poison-gateway")) {
+                final String router = roles.router();
+                final String worker = roles.worker();
+                final String gateway = roles.gateway();
                 awaitReady(router, worker, gateway);
                 assertEquals(200, chat(gateway, false, null).statusCode(), "served before the poison");
 
@@ -237,13 +220,4 @@ class PoisonRecordsIT {
         return text.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static String port(final String base) {
-        return base.substring(base.lastIndexOf(':') + 1);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.llmgw.app.broker.BrokerLib;
 import io.llmgw.app.broker.EmbeddedKafka;
 import io.llmgw.schemas.Json;
-import io.llmgw.settings.KafkaClientProps;
 import io.llmgw.settings.Settings;
 import io.llmgw.simulator.LlmSimulator;
 import io.llmgw.simulator.SimulatorConfig;
@@ -12,15 +11,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -49,25 +45,13 @@ class RolesReadinessIT {
         final EmbeddedKafka broker = EmbeddedKafka.start(dataDir.resolve("kafka"), BrokerLib.locate(),
                 EmbeddedKafka.Options.defaults());
         try (LlmSimulator host = LlmSimulator.start(SimulatorConfig.defaults().withoutDelays())) {
-            final Map<String, String> values = new HashMap<>();
-            values.put(KafkaClientProps.BOOTSTRAP_SERVERS, broker.bootstrapServers());
-            values.put("TOPIC_PREFIX", "ready");
-            values.put("STATE_DIR", dataDir.resolve("state").toString());
-            values.put("REQUEST_PARTITIONS", "1");
-            values.put("MODEL_PARTITIONS", "1");
-            values.put("EVENT_PARTITIONS", "1");
-            values.put("OPS_HOST", "127.0.0.1");
+            final Map<String, String> values = ThreeRoles.settings(broker.bootstrapServers(), "ready", dataDir, 1, 1);
             values.put("OPS_QUEUE_DEPTH_INTERVAL", "0.5");
             final Settings base = Settings.of(values);
-            final String router = "http://127.0.0.1:" + freePort();
-            final String worker = "http://127.0.0.1:" + freePort();
-            final String gateway = "http://127.0.0.1:" + freePort();
-
-            try (AutoCloseable routerRole = Roles.router(base.with(Map.of("OPS_PORT", port(router))));
-                 AutoCloseable workerRole = Roles.workers(base.with(Map.of("OPS_PORT", port(worker),
-                         "OPENAI_HOST", host.baseUrl(), "OPENAI_MODEL_NAME", MODEL)), null);
-                 AutoCloseable gatewayRole = Roles.gateway(base.with(Map.of("GATEWAY_HOST", "127.0.0.1",
-                         "GATEWAY_PORT", port(gateway), "GATEWAY_ID", "ready-gateway")))) {
+            try (ThreeRoles roles = ThreeRoles.start(base, host.baseUrl(), MODEL, "ready-gateway")) {
+                final String router = roles.router();
+                final String worker = roles.worker();
+                final String gateway = roles.gateway();
 
                 await().atMost(START).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
                     assertEquals(200, get(router + "/ready").statusCode(), "router ready");
@@ -113,14 +97,4 @@ class RolesReadinessIT {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    private static String port(final String base) {
-        return base.substring(base.lastIndexOf(':') + 1);
-    }
-
-    /** A port free right now: the roles take theirs from settings and do not report a port chosen with 0. */
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -89,7 +89,9 @@ public final class BenchCommand {
         progress("starting the stack (broker, simulator, router, worker) and the gateway; logs in %s", out);
         try (BenchStack stack = BenchStack.start(settings, options, out);
              KafkaFloor floor = KafkaFloor.start(stack.settings(), KafkaFloor.DEFAULT_RECORD_BYTES);
-             HttpClient client = ChatTarget.newClient()) {
+             HttpClient client = ChatTarget.newClient();
+             PortkeyPeer.Result peer = options.peer() ? PortkeyPeer.start(stack.simulatorUrl(), out)
+                     : PortkeyPeer.Result.notAsked()) {
             final ChatTarget direct = new ChatTarget(BenchReport.DIRECT, client, stack.simulatorUrl(),
                     BenchStack.MODEL, REQUEST_TIMEOUT);
             final ChatTarget gateway = new ChatTarget(BenchReport.GATEWAY, client, stack.gatewayUrl(),
@@ -100,10 +102,19 @@ public final class BenchCommand {
             paths.put(BenchReport.DIRECT, () -> direct.complete(directRequest));
             paths.put(BenchReport.FLOOR, floor::roundTrip);
             paths.put(BenchReport.GATEWAY, () -> gateway.complete(gatewayRequest));
+            final Map<String, Long> pids = new LinkedHashMap<>(stack.pids());
+            if (peer.peer() != null) {
+                final ChatTarget portkey = peer.peer().target(client, BenchStack.MODEL, REQUEST_TIMEOUT);
+                final HttpRequest portkeyRequest = portkey.completionRequest();
+                paths.put(BenchReport.PEER, () -> portkey.complete(portkeyRequest));
+                pids.put("peer", peer.peer().pid());
+            } else {
+                progress("peer not measured: %s", peer.skipped());
+            }
             progress("ready: gateway %s, simulator %s", gateway.baseUrl(), direct.baseUrl());
 
             warmUp(paths);
-            final Steps steps = new Steps(stack, gateway);
+            final Steps steps = new Steps(pids, gateway);
             final List<BenchReport.PathStep> fixed = new ArrayList<>();
             for (final double rate : options.rates()) {
                 for (final var path : paths.entrySet()) {
@@ -111,8 +122,10 @@ public final class BenchCommand {
                 }
             }
             final BenchReport.HopBreakdown hops = traceHops(stack, steps, gateway, gatewayRequest);
-            final BenchReport.MaxRate maxRate = options.findMax() ? findMax(steps, paths.get(BenchReport.GATEWAY))
-                    : null;
+            final BenchReport.MaxRate maxRate = options.findMax()
+                    ? findMax(steps, BenchReport.GATEWAY, paths.get(BenchReport.GATEWAY)) : null;
+            final BenchReport.MaxRate peerMaxRate = options.findMax() && paths.containsKey(BenchReport.PEER)
+                    ? findMax(steps, BenchReport.PEER, paths.get(BenchReport.PEER)) : null;
             final List<BenchReport.StreamCase> streaming = new ArrayList<>();
             if (!options.quick()) {
                 warmUpStreams(stack, List.of(direct, gateway), steps);
@@ -130,7 +143,8 @@ public final class BenchCommand {
             }
 
             final BenchReport report = new BenchReport(startedAt, machine, optionsMap(), fixed,
-                    BenchReport.Comparison.of(fixed), hops, maxRate, streaming, memory, List.copyOf(profiles));
+                    BenchReport.Comparison.of(fixed), hops, maxRate, peerMaxRate, peer.skipped(), streaming, memory,
+                    List.copyOf(profiles));
             final Path json = out.resolve("results.json");
             Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), report);
             System.out.print(ResultTable.render(report));
@@ -195,7 +209,8 @@ public final class BenchCommand {
         }
     }
 
-    private BenchReport.MaxRate findMax(final Steps steps, final Supplier<CompletableFuture<Outcome>> gateway)
+    private BenchReport.MaxRate findMax(final Steps steps, final String path,
+                                        final Supplier<CompletableFuture<Outcome>> operation)
             throws InterruptedException {
         final List<BenchReport.PathStep> trials = new ArrayList<>();
         final MaxRateSearch.Found found = MaxRateSearch.search(MAX_SEARCH_START, MAX_SEARCH_LIMIT,
@@ -204,14 +219,14 @@ public final class BenchCommand {
                     // a shared machine stalls now and then: a failed step gets a second chance before it counts
                     for (int attempt = 0; attempt < 2 && (step == null || !sustained(step.load())); attempt++) {
                         steps.quiet();
-                        step = steps.run(BenchReport.GATEWAY, gateway, rate, options.warmup(),
+                        step = steps.run(path, operation, rate, options.warmup(),
                                 min(options.duration(), MAX_SEARCH_STEP));
                         trials.add(step);
                     }
                     return step.load();
                 });
         final Double sustained = found.best().map(MaxRateSearch.Trial::rate).orElse(null);
-        progress("highest sustained gateway rate: %s", sustained == null ? "none passed" : sustained + " requests/s");
+        progress("highest sustained %s rate: %s", path, sustained == null ? "none passed" : sustained + " requests/s");
         return new BenchReport.MaxRate(options.maxP99Ms(), MAX_ERROR_RATIO, sustained, trials);
     }
 
@@ -323,11 +338,12 @@ public final class BenchCommand {
     /** Runs measured steps with the CPU meter around them, and waits for the gateway to be idle between them. */
     private final class Steps {
 
-        private final BenchStack stack;
+        private final Map<String, Long> pids;
         private final ChatTarget gateway;
 
-        Steps(final BenchStack stack, final ChatTarget gateway) {
-            this.stack = stack;
+        /** {@code pids}: the processes whose CPU each step reports, by role. */
+        Steps(final Map<String, Long> pids, final ChatTarget gateway) {
+            this.pids = pids;
             this.gateway = gateway;
         }
 
@@ -337,7 +353,7 @@ public final class BenchCommand {
             // past about a second of requests in flight the step has failed anyway; shedding keeps sockets in check
             final int maxOutstanding = (int) Math.min(5000, Math.max(256, rate));
             final OpenLoop.Plan plan = new OpenLoop.Plan(rate, warmup, measure, REQUEST_TIMEOUT, maxOutstanding);
-            final CpuMeter cpu = CpuMeter.start(stack.pids());
+            final CpuMeter cpu = CpuMeter.start(pids);
             final OpenLoop.Result result = OpenLoop.run(plan, operation);
             final long operations = Math.round(rate * (warmup.toMillis() + measure.toMillis()) / 1000.0);
             final BenchReport.PathStep step = new BenchReport.PathStep(path, result, cpu.stop(operations));

@@ -14,7 +14,8 @@ import java.util.Optional;
  * @param rates           request rates of the fixed-rate non-streaming steps, per second
  * @param warmup          sent before each measured step, not counted
  * @param duration        the measured window of each step
- * @param findMax         whether to search the highest rate the gateway sustains
+ * @param findMax         whether to search the highest rate the gateway sustains (and the peer, when it runs)
+ * @param peer            whether to measure the Portkey gateway beside ours ({@link PortkeyPeer})
  * @param maxP99Ms        the p99 a sustained rate must stay under
  * @param streams         concurrent streams of each streaming case, one case per count
  * @param tokensPerSecond pace of each stream
@@ -24,7 +25,7 @@ import java.util.Optional;
  * @param profileRate     the rate of that step
  * @param out             the results directory (JSON, node logs, recordings)
  */
-record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Duration duration, boolean findMax,
+record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Duration duration, boolean findMax, boolean peer,
                     double maxP99Ms, List<Integer> streams, double tokensPerSecond, Duration streamSeconds, int waiting,
                     boolean profile, double profileRate, Optional<Path> out) {
 
@@ -49,6 +50,8 @@ record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Duration
               --duration S             measured seconds per step           (15; quick 2)
               --no-max, --max          skip or run the search for the highest sustained rate (quick skips it)
               --max-p99 MS             p99 bound of a sustained rate       (50)
+              --no-peer, --peer        skip or measure the Portkey gateway beside ours, same simulator, same load
+                                       (quick skips it; BENCH_PORTKEY_SCRIPT or npm install into bench/target/peer)
               --streams N1,N2,...      concurrent streams, a case per count (200,1000,2000; quick 200)
               --tokens-per-second R    pace of each stream                 (20)
               --stream-seconds S       length of each stream               (10; quick 3)
@@ -94,6 +97,7 @@ record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Duration
         Duration warmup = Duration.ofMillis(quick ? 750 : 3000);
         Duration duration = Duration.ofSeconds(quick ? 2 : 15);
         boolean findMax = !quick;
+        boolean peer = !quick;
         double maxP99 = 50;
         List<Integer> streams = quick ? List.of(200) : List.of(200, 1000, 2000);
         double tokensPerSecond = 20;
@@ -111,6 +115,8 @@ record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Duration
                 case "--help", "-h" -> throw new HelpRequested();
                 case "--no-max" -> findMax = false;
                 case "--max" -> findMax = true;
+                case "--peer" -> peer = true;
+                case "--no-peer" -> peer = false;
                 case "--profile" -> profile = true;
                 case "--rates" -> rates = numbers(arg, value(args, ++i, arg));
                 case "--warmup" -> warmup = seconds(arg, value(args, ++i, arg));
@@ -126,7 +132,7 @@ record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Duration
                 default -> throw new IllegalArgumentException("unknown option " + arg + " (see llmgw bench --help)");
             }
         }
-        return new BenchOptions(quick, rates, warmup, duration, findMax, maxP99, streams, tokensPerSecond,
+        return new BenchOptions(quick, rates, warmup, duration, findMax, peer, maxP99, streams, tokensPerSecond,
                 streamSeconds, waiting, profile, profileRate, out);
     }
 

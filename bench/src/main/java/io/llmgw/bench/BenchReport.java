@@ -18,6 +18,8 @@ import java.util.Map;
  * @param comparisons gateway against direct and floor, per rate
  * @param hops        the gateway path's latency hop by hop, at one rate
  * @param maxRate     the search for the highest sustained rate; null when skipped
+ * @param peerMaxRate the same search on the peer ({@link PortkeyPeer}); null when skipped
+ * @param peerSkipped why the peer was not measured, or null
  * @param streaming   the streaming case per path
  * @param memory      the gateway with requests waiting
  * @param profiles    the recordings and their summaries; empty without {@code --profile}
@@ -26,12 +28,14 @@ import java.util.Map;
  * for {@code Optional}.
  */
 record BenchReport(String startedAt, Machine machine, Map<String, Object> options, List<PathStep> fixedRates,
-                   List<Comparison> comparisons, HopBreakdown hops, MaxRate maxRate, List<StreamCase> streaming,
+                   List<Comparison> comparisons, HopBreakdown hops, MaxRate maxRate, MaxRate peerMaxRate,
+                   String peerSkipped, List<StreamCase> streaming,
                    WaitingMemory.Result memory, List<ProfileSummary> profiles) {
 
     static final String DIRECT = "direct";
     static final String FLOOR = "floor";
     static final String GATEWAY = "gateway";
+    static final String PEER = PortkeyPeer.NAME;
 
     /**
      * The machine and JVM.

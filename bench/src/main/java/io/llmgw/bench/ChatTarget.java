@@ -11,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 
@@ -23,8 +24,15 @@ import java.util.concurrent.Executors;
  * @param baseUrl the OpenAI base URL, ending in {@code /v1}
  * @param model   the model every request names
  * @param timeout per request
+ * @param headers sent with every request besides the usual ones (a peer's routing headers)
  */
-record ChatTarget(String name, HttpClient client, URI baseUrl, String model, Duration timeout) {
+record ChatTarget(String name, HttpClient client, URI baseUrl, String model, Duration timeout,
+                  Map<String, String> headers) {
+
+    ChatTarget(final String name, final HttpClient client, final URI baseUrl, final String model,
+               final Duration timeout) {
+        this(name, client, baseUrl, model, timeout, Map.of());
+    }
 
     /** The non-streaming request: a short prompt, so the numbers are about the path and not about payload. */
     static final String PROMPT = "ping from llmgw bench";
@@ -45,7 +53,7 @@ record ChatTarget(String name, HttpClient client, URI baseUrl, String model, Dur
      * client's pool handles thousands of idle connections in linear time).
      */
     ChatTarget withClient(final HttpClient other) {
-        return new ChatTarget(name, other, baseUrl, model, timeout);
+        return new ChatTarget(name, other, baseUrl, model, timeout, headers);
     }
 
     URI chatUrl() {
@@ -72,12 +80,13 @@ record ChatTarget(String name, HttpClient client, URI baseUrl, String model, Dur
 
     HttpRequest post(final JsonNode body) {
         try {
-            return HttpRequest.newBuilder(chatUrl())
+            final HttpRequest.Builder request = HttpRequest.newBuilder(chatUrl())
                     .timeout(timeout)
                     .header("Content-Type", "application/json")
                     .header("Authorization", "Bearer llmgw-bench")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(Json.MAPPER.writeValueAsBytes(body)))
-                    .build();
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(Json.MAPPER.writeValueAsBytes(body)));
+            headers.forEach(request::header);
+            return request.build();
         } catch (final JsonProcessingException e) {
             throw new IllegalStateException("cannot encode a request body", e);
         }

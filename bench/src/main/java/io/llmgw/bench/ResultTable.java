@@ -9,7 +9,7 @@ import java.util.stream.Collectors;
 /** The human-readable form of a {@link BenchReport}: fixed-width tables, one per case. */
 final class ResultTable {
 
-    private static final List<String> CPU_ROLES = List.of("gateway", "stack", "broker", "loadgen");
+    private static final List<String> CPU_ROLES = List.of("gateway", "stack", "broker", "loadgen", "peer");
 
     private ResultTable() {
     }
@@ -35,6 +35,16 @@ final class ResultTable {
             out.append(max.sustainedRate() == null ? "  no rate passed\n"
                     : String.format(Locale.ROOT, "  sustained: %.0f requests/s%n", max.sustainedRate()));
         }
+        if (report.peerMaxRate() != null) {
+            final BenchReport.MaxRate peer = report.peerMaxRate();
+            out.append(nonStreaming("highest sustained rate of the peer (" + PortkeyPeer.PACKAGE + "), same bounds",
+                    peer.trials()));
+            out.append(peer.sustainedRate() == null ? "  no rate passed\n"
+                    : String.format(Locale.ROOT, "  sustained: %.0f requests/s%n", peer.sustainedRate()));
+        }
+        if (report.peerSkipped() != null) {
+            out.append("peer not measured: ").append(report.peerSkipped()).append('\n');
+        }
         if (!report.streaming().isEmpty()) {
             out.append(streaming(report.streaming()));
         }
@@ -48,7 +58,7 @@ final class ResultTable {
     static String nonStreaming(final String title, final List<BenchReport.PathStep> steps) {
         final StringBuilder out = new StringBuilder(String.format("%n== %s ==%n", title));
         out.append(String.format(Locale.ROOT, "%-8s %7s %9s %8s %6s %8s %8s %8s %8s   %s%n", "path", "rate/s",
-                "achieved", "ok", "errors", "p50", "p90", "p99", "max", "cpu gateway/stack/broker/loadgen"));
+                "achieved", "ok", "errors", "p50", "p90", "p99", "max", "cpu gateway/stack/broker/loadgen/peer"));
         for (final BenchReport.PathStep step : steps) {
             final OpenLoop.Result load = step.load();
             out.append(String.format(Locale.ROOT, "%-8s %7.0f %9.1f %8d %6d %8.2f %8.2f %8.2f %8.2f   %s%s%n",
@@ -99,7 +109,7 @@ final class ResultTable {
                 first.result().nominalGapMs()));
         out.append(String.format(Locale.ROOT, "%-8s %7s %6s %6s %9s %9s %8s %8s %8s %10s %6s %5s %7s %6s   %s%n",
                 "path", "streams", "ok", "failed", "ttft p50", "ttft p99", "gap p50", "gap p99", "gap max",
-                "added p99", "lost", "dup", "reorder", "alien", "cpu gateway/stack/broker/loadgen"));
+                "added p99", "lost", "dup", "reorder", "alien", "cpu gateway/stack/broker/loadgen/peer"));
         for (final BenchReport.StreamCase c : cases) {
             final StreamLoad.Result r = c.result();
             final long failed = r.failures().values().stream().mapToLong(Long::longValue).sum();

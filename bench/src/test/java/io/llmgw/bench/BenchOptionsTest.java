@@ -22,6 +22,7 @@ class BenchOptionsTest {
         assertEquals(List.of(200, 1000, 2000), options.streams());
         assertEquals(20.0, options.tokensPerSecond());
         assertTrue(options.findMax());
+        assertTrue(options.peer(), "the full run measures the peer");
         assertEquals(50.0, options.maxP99Ms());
         assertFalse(options.quick());
     }
@@ -35,6 +36,7 @@ class BenchOptionsTest {
         assertTrue(options.duration().compareTo(Duration.ofSeconds(15)) < 0);
         assertEquals(options.streamSeconds().toSeconds() * 20, options.tokensPerStream());
         assertFalse(options.findMax());
+        assertFalse(options.peer(), "the quick run skips the peer");
     }
 
     @Test
@@ -48,6 +50,12 @@ class BenchOptionsTest {
         assertFalse(options.findMax());
         assertTrue(options.profile());
         assertEquals(Optional.of(Path.of("/tmp/x")), options.out());
+    }
+
+    @Test
+    void shouldMeasureThePeerInAQuickRunOnlyWhenAskedAndSkipItInAFullRunWhenTold() throws BenchOptions.HelpRequested {
+        assertTrue(BenchOptions.parse(List.of("--quick", "--peer")).peer());
+        assertFalse(BenchOptions.parse(List.of("--no-peer")).peer());
     }
 
     @Test

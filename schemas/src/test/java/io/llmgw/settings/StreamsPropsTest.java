@@ -17,7 +17,7 @@ class StreamsPropsTest {
         assertEquals("app", props.get("application.id"));
         assertEquals(0, props.get("producer.linger.ms"));
         assertEquals(1, props.get("consumer.fetch.min.bytes"));
-        assertEquals(10, props.get("poll.ms"));
+        assertEquals(100, props.get("poll.ms"), "a record ends a poll at once; a shorter one only burns an idle app");
         assertEquals(0, props.get("statestore.cache.max.bytes"));
         assertEquals("at_least_once", props.get("processing.guarantee"));
         assertEquals(-1, props.get("replication.factor"));
