@@ -2,7 +2,6 @@ package io.llmgw.gateway;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
-import io.javalin.http.Header;
 import io.llmgw.schemas.ApiError;
 import io.llmgw.schemas.CancelCommand;
 import io.llmgw.schemas.CancelReason;
@@ -15,27 +14,26 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Locale;
-import java.util.function.BooleanSupplier;
 
 /**
- * {@code POST /v1/chat/completions} and {@code POST /v1/completions}: checks the caller and the body, publishes the
- * request, then answers with the reply as JSON or as a server-sent event stream, or at once with 202 for an async
- * submit ({@code Prefer: respond-async}).
+ * {@code POST /v1/chat/completions}, {@code /v1/completions}, {@code /v1/embeddings} and {@code /v1/responses}: admits
+ * the request ({@link RequestAdmission}), publishes it, then answers with the reply as JSON or as an event stream in
+ * the endpoint's form ({@link ReplyWriter.Format}), or at once for a detached request (202 for
+ * {@code Prefer: respond-async}, a {@code queued} response object for a background response).
  *
  * <p>The handler runs on a virtual thread and blocks on the request's reply queue until its deadline: the smallest of
  * {@code GATEWAY_REQUEST_TIMEOUT} and the client's timeout headers ({@link RequestTimeouts}). While it waits it checks
- * that the client is still connected ({@link ClientConnection}); a client that went away, a deadline that passed and
- * a failure after publishing each publish a cancel, so that no worker spends GPU time on an answer nobody reads.
+ * that the client is still connected ({@link ClientConnection}); a client that went away (unless the request is
+ * detached), a deadline that passed and a failure after publishing each publish a cancel, so that no worker spends
+ * GPU time on an answer nobody reads.
  */
 final class CompletionsHandler {
-
 
     /** Status recorded when the client went away mid-answer (nginx's convention; never sent). */
     static final int CLIENT_CLOSED = 499;
 
-    static final String PREFER = "Prefer";
-    static final String RESPOND_ASYNC = "respond-async";
+    static final String PREFER = RequestAdmission.PREFER;
+    static final String RESPOND_ASYNC = RequestAdmission.RESPOND_ASYNC;
 
     private static final Logger LOG = LoggerFactory.getLogger(CompletionsHandler.class);
 
@@ -43,46 +41,22 @@ final class CompletionsHandler {
     private record Served(String model, int status) {
     }
 
-    /** Whether a request passed the checks that come before publishing. */
-    private sealed interface Admission {
-
-        record Refused(String model, ApiError error) implements Admission {
-        }
-
-        record Admitted(RequestValidator.Outcome.Accepted request, String keyId, Duration timeout, boolean async,
-                        SchedulingHeaders.Outcome.Scheduling scheduling) implements Admission {
-        }
-    }
-
-    /** The client closed its connection while the handler waited. */
-    private static final class ClientGoneException extends IOException {
-        ClientGoneException() {
-            super("the client closed the connection", null);
-        }
-    }
-
     private final GatewayConfig config;
-    private final BearerAuth auth;
-    private final BodyLimit bodyLimit;
-    private final RequestValidator validator;
+    private final RequestAdmission admission;
     private final RequestPublisher publisher;
     private final PendingReplies replies;
     private final RequestIdMint ids;
-    private final BooleanSupplier accepting;
     private final GatewayMetrics metrics;
     private final Clock clock;
 
-    CompletionsHandler(final GatewayConfig config, final BearerAuth auth, final ModelCatalog models,
-                       final RequestPublisher publisher, final PendingReplies replies, final RequestIdMint ids,
-                       final BooleanSupplier accepting, final GatewayMetrics metrics, final Clock clock) {
+    CompletionsHandler(final GatewayConfig config, final RequestAdmission admission, final RequestPublisher publisher,
+                       final PendingReplies replies, final RequestIdMint ids, final GatewayMetrics metrics,
+                       final Clock clock) {
         this.config = config;
-        this.auth = auth;
-        this.bodyLimit = new BodyLimit(config.maxBodyBytes());
-        this.validator = new RequestValidator(models);
+        this.admission = admission;
         this.publisher = publisher;
         this.replies = replies;
         this.ids = ids;
-        this.accepting = accepting;
         this.metrics = metrics;
         this.clock = clock;
     }
@@ -94,93 +68,37 @@ final class CompletionsHandler {
                 Duration.ofNanos(System.nanoTime() - startedNanos));
     }
 
+    private static ReplyWriter.Format formatOf(final Endpoint endpoint) {
+        return endpoint == Endpoint.RESPONSES ? ResponsesEvents.FORMAT : CompletionChunks.FORMAT;
+    }
+
     private Served serve(final Context ctx, final Endpoint endpoint, final String id, final long startedNanos)
             throws InterruptedException {
-        return switch (admit(ctx, endpoint)) {
+        return switch (admission.admit(ctx, endpoint)) {
             case Admission.Refused refused -> refuse(ctx, refused.model(), refused.error());
-            case Admission.Admitted admitted when admitted.async() -> publishDetached(ctx, id, admitted);
+            // an async submit answers at once, streaming or not; a background response streams if it was asked to
+            case Admission.Admitted admitted when admitted.async() && !(admitted.clientStreams()
+                    && admitted.request().endpoint() == Endpoint.RESPONSES) -> publishDetached(ctx, id, admitted);
             case Admission.Admitted admitted -> publishAndAnswer(ctx, id, admitted, startedNanos);
         };
     }
 
-    /**
-     * The checks in the order the client hears about them: key, scheduling and timeout headers, body size, body, model, then our
-     * own state.
-     */
-    private Admission admit(final Context ctx, final Endpoint endpoint) {
-        final BearerAuth.Outcome.Allowed key;
-        switch (auth.check(ctx.header(Header.AUTHORIZATION))) {
-            case BearerAuth.Outcome.Denied denied -> {
-                return new Admission.Refused(null, denied.error());
-            }
-            case BearerAuth.Outcome.Allowed allowed -> key = allowed;
-        }
-        final Duration timeout;
-        final SchedulingHeaders.Outcome.Scheduling scheduling;
-        switch (SchedulingHeaders.resolve(ctx.header(SchedulingHeaders.PRIORITY_HEADER),
-                ctx.header(SchedulingHeaders.FAIRNESS_KEY_HEADER), key)) {
-            case SchedulingHeaders.Outcome.Invalid invalid -> {
-                return new Admission.Refused(null, invalid.error());
-            }
-            case SchedulingHeaders.Outcome.Scheduling resolved -> scheduling = resolved;
-        }
-        switch (RequestTimeouts.resolve(config.requestTimeout(), ctx.header(RequestTimeouts.REQUEST_TIMEOUT_HEADER),
-                ctx.header(RequestTimeouts.STAINLESS_TIMEOUT_HEADER))) {
-            case RequestTimeouts.Outcome.Invalid invalid -> {
-                return new Admission.Refused(null, invalid.error());
-            }
-            case RequestTimeouts.Outcome.Timeout resolved -> timeout = resolved.value();
-        }
-        final byte[] body;
-        try {
-            body = bodyLimit.read(ctx.req().getContentLengthLong(), ctx.req().getInputStream());
-        } catch (final BodyLimit.TooLargeException e) {
-            return new Admission.Refused(null, ApiError.tooLarge(bodyLimit.maxBytes()));
-        } catch (final IOException e) {
-            return new Admission.Refused(null,
-                    ApiError.badRequest("The request body could not be read: " + e.getMessage(), null));
-        }
-        return switch (validator.validate(endpoint, body)) {
-            case RequestValidator.Outcome.Rejected rejected -> new Admission.Refused(null, rejected.error());
-            case RequestValidator.Outcome.Accepted accepted when !key.allows(accepted.model()) ->
-                    new Admission.Refused(null, ApiError.modelNotFound(accepted.model()));
-            case RequestValidator.Outcome.Accepted accepted when !accepting.getAsBoolean() ->
-                    new Admission.Refused(accepted.model(),
-                            ApiError.unavailable("The gateway is not ready to accept requests; try again shortly."));
-            case RequestValidator.Outcome.Accepted accepted ->
-                    new Admission.Admitted(accepted, key.keyId(), timeout, prefersAsync(ctx.header(PREFER)), scheduling);
-        };
-    }
-
-    /** {@code Prefer: respond-async} (RFC 7240), possibly among other preferences. */
-    static boolean prefersAsync(final String prefer) {
-        if (prefer == null) {
-            return false;
-        }
-        for (final String preference : prefer.split(",")) {
-            final String token = preference.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
-            if (token.equals(RESPOND_ASYNC)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private RequestEnvelope envelope(final String id, final Admission.Admitted admitted, final boolean detached) {
+    private RequestEnvelope envelope(final String id, final Admission.Admitted admitted) {
         final long nowMs = clock.millis();
         return admitted.request().envelope(id, new RequestValidator.RequestStamp(nowMs,
                 nowMs + admitted.timeout().toMillis(), ids.partitionOf(id), config.gatewayId(), admitted.keyId()),
-                detached).withScheduling(admitted.scheduling().priority(), admitted.scheduling().fairnessKey());
+                admitted.async()).withScheduling(admitted.scheduling().priority(), admitted.scheduling().fairnessKey());
     }
 
     /**
-     * An async submit: published as detached (a disconnect never cancels it; the worker still ends it at its
-     * deadline), answered with 202 and where to find it. Nobody waits here for its reply.
+     * An async submit or a background response: published as detached (a disconnect never cancels it; the worker
+     * still ends it at its deadline), answered at once with where to find it. Nobody waits here for its reply.
      */
     private Served publishDetached(final Context ctx, final String id, final Admission.Admitted admitted) {
         final String model = admitted.request().model();
+        final RequestEnvelope envelope = envelope(id, admitted);
         try {
-            publisher.publish(envelope(id, admitted, true));
+            publisher.publish(envelope);
         } catch (final PublishException e) {
             LOG.warn("async request {} for {} not published: {}", id, model, e.getMessage());
             if (e.outcomeUnknown()) {
@@ -189,6 +107,11 @@ final class CompletionsHandler {
             return refuse(ctx, model, e.error());
         }
         metrics.recordAsyncSubmit(model, admitted.request().endpoint());
+        if (admitted.request().endpoint() == Endpoint.RESPONSES) {
+            ctx.header("Location", ResponsesHandler.PATH_PREFIX + ResponseIds.of(id));
+            JsonResponse.send(ctx, 200, ResponseView.queued(id, model, envelope.receivedAtMs()));
+            return new Served(model, 200);
+        }
         final ObjectNode body = Json.object();
         body.put("id", id);
         body.put("object", RequestView.OBJECT);
@@ -202,7 +125,7 @@ final class CompletionsHandler {
     private Served publishAndAnswer(final Context ctx, final String id, final Admission.Admitted admitted,
                                     final long startedNanos) throws InterruptedException {
         final RequestValidator.Outcome.Accepted request = admitted.request();
-        final RequestEnvelope envelope = envelope(id, admitted, false);
+        final RequestEnvelope envelope = envelope(id, admitted);
         final long deadlineNanos = startedNanos + admitted.timeout().toNanos();
         // registered before publishing: a reply may come back before publish() even returns
         final PendingReply pending = replies.register(id);
@@ -216,11 +139,13 @@ final class CompletionsHandler {
                 }
                 return refuse(ctx, request.model(), e.error());
             }
-            final Waiting waiting = new Waiting(pending, ClientConnection.of(ctx), deadlineNanos, admitted.timeout());
+            final ReplyWaiting waiting = new ReplyWaiting(pending, ClientConnection.of(ctx), deadlineNanos,
+                    admitted.timeout());
+            final ReplyWriter.Format format = formatOf(request.endpoint());
             try {
-                final int status = request.stream()
-                        ? answerWithStream(ctx, id, waiting)
-                        : answerWithJson(ctx, id, waiting);
+                final int status = admitted.clientStreams()
+                        ? answerWithStream(ctx, id, waiting, format, admitted.async())
+                        : answerWithJson(ctx, id, waiting, format);
                 return new Served(request.model(), status);
             } catch (final RuntimeException | InterruptedException e) {
                 // nobody will read this request's reply any more: stop the work (the error handler answers)
@@ -232,8 +157,8 @@ final class CompletionsHandler {
         }
     }
 
-    private int answerWithJson(final Context ctx, final String id, final Waiting waiting)
-            throws InterruptedException {
+    private int answerWithJson(final Context ctx, final String id, final ReplyWaiting waiting,
+                               final ReplyWriter.Format format) throws InterruptedException {
         try {
             while (true) {
                 switch (waiting.next(waiting.remaining())) {
@@ -244,7 +169,7 @@ final class CompletionsHandler {
                         // a worker that streams a non-streaming request: only its end answers the client
                     }
                     case Reply.Complete complete when complete.data() != null && !complete.data().isNull() -> {
-                        JsonResponse.send(ctx, 200, complete.data());
+                        JsonResponse.send(ctx, 200, format.completion(id, complete.data()));
                         return 200;
                     }
                     case Reply.Complete empty -> {
@@ -258,7 +183,7 @@ final class CompletionsHandler {
                     }
                 }
             }
-        } catch (final ClientGoneException e) {
+        } catch (final ReplyWaiting.ClientGoneException e) {
             return clientGone(id, "while waiting for the completion");
         }
     }
@@ -268,9 +193,11 @@ final class CompletionsHandler {
      * raise a typed exception for it). But a client waiting for its first token (queue + prefill can take minutes)
      * must see bytes before a proxy's idle timeout cuts it: after one keep-alive interval without a reply the 200
      * stream opens and carries {@code : keep-alive} comments until the first chunk. From then on an error can only
-     * be an error event before {@code [DONE]}.
+     * be an error event. A detached request (a background response streamed to its client) goes on when the client
+     * leaves.
      */
-    private int answerWithStream(final Context ctx, final String id, final Waiting waiting)
+    private int answerWithStream(final Context ctx, final String id, final ReplyWaiting waiting,
+                                 final ReplyWriter.Format format, final boolean detached)
             throws InterruptedException {
         try {
             Reply reply = waiting.next(min(waiting.remaining(), config.sseKeepAlive()));
@@ -281,36 +208,38 @@ final class CompletionsHandler {
                 JsonResponse.send(ctx, failed.status(), failed.body());
                 return failed.status();
             }
-            final SseStream stream = SseStream.open(ctx.res());
+            final ReplyWriter writer = format.open(SseStream.open(ctx.res()), id);
             while (true) {
                 switch (reply) {
                     case null -> {
                         if (waiting.remaining().isZero()) {
                             cancel(id, CancelReason.DEADLINE);
-                            stream.data(Reply.NO_SEQ, timeoutError(waiting.timeout()).toJson());
-                            stream.done(Reply.NO_SEQ);
+                            writer.fail(Reply.NO_SEQ, timeoutError(waiting.timeout()).toJson());
                             return 200;
                         }
-                        stream.keepAlive();
+                        writer.keepAlive();
                     }
                     case Reply.Chunk chunk -> {
                         if (chunk.data() != null && !chunk.data().isNull()) {
-                            stream.data(chunk.seq(), chunk.data());
+                            writer.chunk(chunk.seq(), chunk.data());
                         }
                     }
                     case Reply.Complete complete -> {
-                        stream.done(complete.seq());
+                        writer.end(complete.seq());
                         return 200;
                     }
                     case Reply.Failed failed -> {
-                        stream.data(failed.seq(), failed.body());
-                        stream.done(Reply.NO_SEQ);
+                        writer.fail(failed.seq(), failed.body());
                         return 200;
                     }
                 }
                 reply = waiting.next(min(waiting.remaining(), config.sseKeepAlive()));
             }
         } catch (final IOException e) {
+            if (detached) {
+                LOG.debug("client of detached {} went away mid-stream; it runs on", id);
+                return CLIENT_CLOSED;
+            }
             return clientGone(id, "mid-stream (" + e.getMessage() + ")");
         }
     }
@@ -346,53 +275,5 @@ final class CompletionsHandler {
 
     private static Duration min(final Duration a, final Duration b) {
         return a.compareTo(b) <= 0 ? a : b;
-    }
-
-    /** One handler's wait for its replies: the deadline, and the client it keeps an eye on meanwhile. */
-    private static final class Waiting {
-
-        private final PendingReply pending;
-        private final ClientConnection client;
-        private final long deadlineNanos;
-        private final Duration timeout;
-
-        Waiting(final PendingReply pending, final ClientConnection client, final long deadlineNanos,
-                final Duration timeout) {
-            this.pending = pending;
-            this.client = client;
-            this.deadlineNanos = deadlineNanos;
-            this.timeout = timeout;
-        }
-
-        /** The request's whole timeout, for the 504's message. */
-        Duration timeout() {
-            return timeout;
-        }
-
-        Duration remaining() {
-            return Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime()));
-        }
-
-        /**
-         * The next reply within {@code wait}, or null; checks the client every {@link ClientConnection#CHECK_INTERVAL}
-         * meanwhile and throws when it has gone.
-         */
-        Reply next(final Duration wait) throws InterruptedException, ClientGoneException {
-            final long until = System.nanoTime() + wait.toNanos();
-            while (true) {
-                final long left = until - System.nanoTime();
-                final Reply reply = pending.next(Duration.ofNanos(
-                        Math.max(0, Math.min(left, ClientConnection.CHECK_INTERVAL.toNanos()))));
-                if (reply != null) {
-                    return reply;
-                }
-                if (client.isGone()) {
-                    throw new ClientGoneException();
-                }
-                if (until - System.nanoTime() <= 0) {
-                    return null;
-                }
-            }
-        }
     }
 }

@@ -57,9 +57,12 @@ public record GatewayHttp(GatewayConfig config, ModelCatalog models, RequestPubl
 
     /** The Javalin app, not yet started. */
     public Javalin create() {
-        final CompletionsHandler completions = new CompletionsHandler(config, auth, models, publisher, replies,
-                ids, accepting, metrics, Clock.systemUTC());
+        final CompletionsHandler completions = new CompletionsHandler(config,
+                new RequestAdmission(config, auth, models, accepting, new PreviousResponses(requests)), publisher,
+                replies, ids, metrics, Clock.systemUTC());
         final RequestsHandler lookups = new RequestsHandler(config, auth, requests, eventLog);
+        final ResponsesHandler responses = new ResponsesHandler(lookups, requests, publisher, metrics,
+                Clock.systemUTC());
         return Javalin.create(javalin -> {
             configureServer(javalin);
             final RoutesConfig routes = javalin.routes;
@@ -67,6 +70,10 @@ public record GatewayHttp(GatewayConfig config, ModelCatalog models, RequestPubl
             routes.post("/v1/chat/completions", ctx -> completions.handle(ctx, Endpoint.CHAT_COMPLETIONS));
             routes.post("/v1/completions", ctx -> completions.handle(ctx, Endpoint.COMPLETIONS));
             routes.post("/v1/embeddings", ctx -> completions.handle(ctx, Endpoint.EMBEDDINGS));
+            routes.post("/v1/responses", ctx -> completions.handle(ctx, Endpoint.RESPONSES));
+            routes.get(ResponsesHandler.PATH_PREFIX + "{id}", responses::show);
+            routes.post(ResponsesHandler.PATH_PREFIX + "{id}/cancel", responses::cancel);
+            routes.delete(ResponsesHandler.PATH_PREFIX + "{id}", responses::delete);
             routes.get(RequestsHandler.PATH_PREFIX + "{id}", lookups::show);
             routes.get(RequestsHandler.PATH_PREFIX + "{id}/events", lookups::events);
             routes.get(RequestLocator.INTERNAL_PREFIX + "{id}", authenticated(auth, lookups::internal));

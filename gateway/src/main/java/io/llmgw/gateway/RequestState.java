@@ -9,6 +9,7 @@ import io.llmgw.schemas.QueuedRequest;
 import io.llmgw.schemas.ResponseEvent;
 
 import java.time.Duration;
+import java.util.Set;
 
 /**
  * What the gateway's request results know about one request: the value of the results store, keyed by request id,
@@ -32,7 +33,9 @@ import java.time.Duration;
  * @param partition    the events partition holding its events
  * @param firstOffset  the offset of its first event in that partition
  * @param httpStatus   the status of its error, 0 unless it ended with one
- * @param response     the completion object of a completed non-streaming request, else null
+ * @param response     the completion object of a completed non-streaming request; for a streamed Responses
+ *                     request the {@code response} of its last response event ({@code response.completed}, ...);
+ *                     else null
  * @param error        the OpenAI error object ({@code {"message", "type", "param", "code"}}) it ended with, else null
  */
 public record RequestState(
@@ -52,6 +55,10 @@ public record RequestState(
         int httpStatus,
         JsonNode response,
         JsonNode error) {
+
+    /** The Responses stream events whose {@code response} is the final response object. */
+    static final Set<String> FINAL_RESPONSE_EVENTS = Set.of("response.completed", "response.incomplete",
+            "response.failed");
 
     /** The state of a request whose first event this is. */
     public static RequestState first(final ResponseEvent event, final int partition, final long offset,
@@ -74,9 +81,14 @@ public record RequestState(
         }
         return switch (event.type()) {
             case QUEUED -> next;
-            case STARTED, CHUNK -> next.status == RequestStatus.RUNNING ? next : next.moved(RequestStatus.RUNNING, nowMs);
+            case STARTED -> next.status == RequestStatus.RUNNING ? next : next.moved(RequestStatus.RUNNING, nowMs);
+            case CHUNK -> {
+                final RequestState running = next.status == RequestStatus.RUNNING ? next
+                        : next.moved(RequestStatus.RUNNING, nowMs);
+                yield running.withResponseOf(event.data());
+            }
             case COMPLETE -> next.finished(RequestStatus.COMPLETED, 0,
-                    event.data() == null || event.data().isNull() ? null : event.data(), null, nowMs);
+                    event.data() == null || event.data().isNull() ? next.response : event.data(), null, nowMs);
             case ERROR -> {
                 final JsonNode error = errorObject(event);
                 yield next.finished(next.endedBy(event, error, timestampMs), httpStatus(event), null, error, nowMs);
@@ -139,6 +151,19 @@ public record RequestState(
         return new RequestState(id, status, queued.model(), queued.endpoint(), queued.stream(), queued.detached(),
                 queued.keyId(), queued.receivedAtMs() > 0 ? queued.receivedAtMs() : createdAtMs, queued.deadlineMs(),
                 updatedAtMs, finishedAtMs, partition, firstOffset, httpStatus, response, error);
+    }
+
+    /**
+     * The state holding the response object of a Responses stream's final event (the events topic has the rest);
+     * the same instance for every other chunk, so that they cost no store write.
+     */
+    private RequestState withResponseOf(final JsonNode chunk) {
+        if (endpoint != Endpoint.RESPONSES || chunk == null || !chunk.path("response").isObject()
+                || !FINAL_RESPONSE_EVENTS.contains(chunk.path("type").asText())) {
+            return this;
+        }
+        return new RequestState(id, status, model, endpoint, stream, detached, keyId, createdAtMs, deadlineMs,
+                updatedAtMs, finishedAtMs, partition, firstOffset, httpStatus, chunk.get("response"), error);
     }
 
     private RequestState withFirstOffset(final long offset) {

@@ -49,7 +49,7 @@ final class RequestsHandler {
 
     void show(final Context ctx) {
         final String id = ctx.pathParam("id");
-        final Optional<RequestState> state = visibleState(ctx, id);
+        final Optional<RequestState> state = visibleState(ctx, id, noSuchRequest(id));
         state.ifPresent(found -> JsonResponse.send(ctx, 200, RequestView.of(found)));
     }
 
@@ -78,10 +78,18 @@ final class RequestsHandler {
                     + " number), got '" + lastSeen + "'.", "after"));
             return;
         }
-        final Optional<RequestState> found = visibleState(ctx, id);
-        if (found.isEmpty()) {
-            return;
+        final Optional<RequestState> found = visibleState(ctx, id, noSuchRequest(id));
+        if (found.isPresent()) {
+            replay(ctx, found.get(), after, CompletionChunks.FORMAT);
         }
+    }
+
+    /**
+     * Answers with the events of {@code state}'s request after seq {@code after}, then the live ones, in
+     * {@code format}; refused with 429 while {@code GATEWAY_MAX_FOLLOWERS} clients follow on this instance.
+     */
+    void replay(final Context ctx, final RequestState state, final long after, final ReplyWriter.Format format) {
+        final String id = state.id();
         if (!followers.tryAcquire()) {
             JsonResponse.error(ctx, new ApiError(429, "Too many clients follow request events on this gateway"
                     + " (at most " + config.maxFollowers() + ", GATEWAY_MAX_FOLLOWERS); retry shortly or poll "
@@ -89,13 +97,14 @@ final class RequestsHandler {
             return;
         }
         try {
-            follow(ctx, id, found.get(), after);
+            follow(ctx, id, state, after, format);
         } finally {
             followers.release();
         }
     }
 
-    private void follow(final Context ctx, final String id, final RequestState state, final long after) {
+    private void follow(final Context ctx, final String id, final RequestState state, final long after,
+                        final ReplyWriter.Format format) {
         final Optional<EventLog.Cursor> opened = eventLog.open(id, state.partition(), state.firstOffset());
         if (opened.isEmpty()) {
             JsonResponse.error(ctx, new ApiError(410, "The events of request " + id + " are no longer kept by Kafka;"
@@ -104,7 +113,7 @@ final class RequestsHandler {
             return;
         }
         try (EventLog.Cursor cursor = opened.get()) {
-            follow(ctx, state, cursor, after);
+            follow(ctx, state, cursor, after, format);
         } catch (final IOException e) {
             // a viewer leaving ends only its view: the request itself goes on
             LOG.debug("viewer of {} went away: {}", id, e.toString());
@@ -117,9 +126,9 @@ final class RequestsHandler {
      * Ends with {@code [DONE]} after the terminal event; a request nobody ends is given up {@code grace} after its
      * deadline, once everything the topic holds has been read.
      */
-    private void follow(final Context ctx, final RequestState state, final EventLog.Cursor cursor, final long after)
-            throws IOException {
-        final SseStream stream = SseStream.open(ctx.res());
+    private void follow(final Context ctx, final RequestState state, final EventLog.Cursor cursor, final long after,
+                        final ReplyWriter.Format format) throws IOException {
+        final ReplyWriter stream = format.open(SseStream.open(ctx.res()), state.id());
         final ClientConnection client = ClientConnection.of(ctx);
         final ReplySequencer sequencer = new ReplySequencer();
         final long giveUpAtMs = (state.deadlineMs() > 0 ? state.deadlineMs()
@@ -136,9 +145,8 @@ final class RequestsHandler {
                 }
             }
             if (cursor.caughtUp() && System.currentTimeMillis() >= giveUpAtMs) {
-                stream.data(Reply.NO_SEQ, ApiError.timeout("Request " + state.id()
+                stream.fail(Reply.NO_SEQ, ApiError.timeout("Request " + state.id()
                         + " passed its deadline without an end.").toJson());
-                stream.done(Reply.NO_SEQ);
                 return;
             }
             if (System.nanoTime() - lastWriteNanos >= config.sseKeepAlive().toNanos()) {
@@ -152,11 +160,11 @@ final class RequestsHandler {
     }
 
     /** Writes one reply unless the client saw it already; true when it ended the stream. */
-    private static boolean deliver(final SseStream stream, final Reply reply, final long after) throws IOException {
+    private static boolean deliver(final ReplyWriter stream, final Reply reply, final long after) throws IOException {
         switch (reply) {
             case Reply.Chunk chunk -> {
                 if (chunk.seq() > after && chunk.data() != null && !chunk.data().isNull()) {
-                    stream.data(chunk.seq(), chunk.data());
+                    stream.chunk(chunk.seq(), chunk.data());
                 }
                 return false;
             }
@@ -164,25 +172,29 @@ final class RequestsHandler {
                 final boolean unseen = complete.seq() > after;
                 if (unseen && complete.data() != null && !complete.data().isNull()) {
                     // a non-streaming request's completion: the one event it has
-                    stream.data(complete.seq(), complete.data());
-                    stream.done(Reply.NO_SEQ);
+                    stream.chunk(complete.seq(), complete.data());
+                    stream.end(Reply.NO_SEQ);
                 } else {
-                    stream.done(unseen ? complete.seq() : Reply.NO_SEQ);
+                    stream.end(unseen ? complete.seq() : Reply.NO_SEQ);
                 }
                 return true;
             }
             case Reply.Failed failed -> {
                 if (failed.seq() < 0 || failed.seq() > after) {
-                    stream.data(failed.seq(), failed.body());
+                    stream.fail(failed.seq(), failed.body());
+                } else {
+                    stream.end(Reply.NO_SEQ);
                 }
-                stream.done(Reply.NO_SEQ);
                 return true;
             }
         }
     }
 
-    /** The request's state when the caller may see it; otherwise the error has been answered and it is empty. */
-    private Optional<RequestState> visibleState(final Context ctx, final String id) {
+    /**
+     * The request's state when the caller may see it; otherwise the error ({@code missing} for one that does not
+     * exist or is not the caller's) has been answered and it is empty.
+     */
+    Optional<RequestState> visibleState(final Context ctx, final String id, final ApiError missing) {
         final String authorization = ctx.header(Header.AUTHORIZATION);
         final String keyId;
         switch (auth.check(authorization)) {
@@ -196,8 +208,8 @@ final class RequestsHandler {
             case RequestDirectory.Lookup.Found found when visibleTo(found.state(), keyId) -> {
                 return Optional.of(found.state());
             }
-            case RequestDirectory.Lookup.Found hidden -> JsonResponse.error(ctx, noSuchRequest(id));
-            case RequestDirectory.Lookup.Missing missing -> JsonResponse.error(ctx, noSuchRequest(id));
+            case RequestDirectory.Lookup.Found hidden -> JsonResponse.error(ctx, missing);
+            case RequestDirectory.Lookup.Missing nothing -> JsonResponse.error(ctx, missing);
             case RequestDirectory.Lookup.Elsewhere elsewhere -> JsonResponse.error(ctx,
                     ApiError.unavailable("The gateway holding request " + id + " did not answer; retry shortly."));
             case RequestDirectory.Lookup.Unavailable unavailable -> JsonResponse.error(ctx, ApiError.unavailable(

@@ -8,8 +8,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A {@code text/event-stream} answer as the OpenAI SDKs read it: {@code data: <json>} events, each flushed at once,
- * ended by {@code data: [DONE]}. An event that stands for a response event carries its seq as the SSE event id
+ * A {@code text/event-stream} answer as the OpenAI SDKs read it: {@code data: <json>} events (named ones,
+ * {@code event: <name>}, for the Responses API), each flushed at once, ended by {@code data: [DONE]} (chat and
+ * completions). An event that stands for a response event carries its seq as the SSE event id
  * ({@code id: <seq>}), which a client hands back as {@code Last-Event-ID} to resume at
  * {@code GET /v1/requests/{id}/events}. Writes go to the servlet response directly, past any compression, so that no
  * chunk waits in a buffer. Every write throws {@link IOException} once the client has gone away.
@@ -17,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 final class SseStream {
 
     private static final byte[] ID = "id: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EVENT = "event: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] END_OF_LINE = "\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] END_OF_EVENT = "\n\n".getBytes(StandardCharsets.US_ASCII);
@@ -45,6 +47,18 @@ final class SseStream {
     /** One event; {@code seq} below 0 writes no id (the gateway made the event itself). */
     void data(final long seq, final JsonNode json) throws IOException {
         id(seq);
+        out.write(DATA);
+        out.write(JsonResponse.bytes(json));
+        out.write(END_OF_EVENT);
+        out.flush();
+    }
+
+    /** A named event ({@code event: <name>}, then as {@link #data}), as the Responses API streams them. */
+    void event(final String name, final long seq, final JsonNode json) throws IOException {
+        id(seq);
+        out.write(EVENT);
+        out.write(name.replaceAll("[\\r\\n]", "").getBytes(StandardCharsets.UTF_8));
+        out.write(END_OF_LINE);
         out.write(DATA);
         out.write(JsonResponse.bytes(json));
         out.write(END_OF_EVENT);

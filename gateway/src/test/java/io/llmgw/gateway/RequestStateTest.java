@@ -52,6 +52,24 @@ class RequestStateTest {
     }
 
     @Test
+    void shouldKeepTheFinalResponseObjectOfAStreamedResponsesRequest() {
+        final RequestEnvelope responses = new RequestEnvelope("req_2", Endpoint.RESPONSES, "m", true, Json.object(),
+                T0, DEADLINE, 2, "gw", null, 1, true);
+        final RequestState running = RequestState.first(ResponseEvent.queued(responses), 2, 40, T0, T0)
+                .apply(ResponseEvent.chunk(responses, 0, Json.object().put("type", "response.created")), 41, T0, T0);
+        final var delta = Json.object().put("type", "response.output_text.delta").put("delta", "hi");
+        assertSame(running, running.apply(ResponseEvent.chunk(responses, 1, delta), 42, T0, T0));
+        final var completed = Json.object().put("type", "response.completed");
+        completed.putObject("response").put("id", "resp_host").put("status", "completed");
+
+        final RequestState done = running.apply(ResponseEvent.chunk(responses, 2, completed), 43, T0, T0)
+                .apply(ResponseEvent.complete(responses, 3, null), 44, T0, T0);
+
+        assertEquals(RequestStatus.COMPLETED, done.status());
+        assertEquals("resp_host", done.response().get("id").asText());
+    }
+
+    @Test
     void shouldKeepTheCompletionWhenANonStreamingRequestCompletes() {
         final var completion = Events.completion("hello");
 

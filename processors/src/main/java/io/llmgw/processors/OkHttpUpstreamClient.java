@@ -3,7 +3,7 @@ package io.llmgw.processors;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.llmgw.schemas.ApiError;
+import io.llmgw.schemas.Endpoint;
 import io.llmgw.schemas.Json;
 import io.llmgw.schemas.RequestEnvelope;
 import okhttp3.Call;
@@ -26,10 +26,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * {@link UpstreamClient} over OkHttp: streams through okhttp-sse, plain completions through {@link Call#enqueue}.
+ * {@link UpstreamClient} over OkHttp: streams through okhttp-sse (read by {@link ChatStreamReader}, or by
+ * {@link ResponsesStreamReader} for the Responses API's typed events), plain answers through {@link Call#enqueue}.
  *
  * <p>The body goes upstream as the client wrote it (every unknown field, exact numbers), except {@code model} when the
  * spec names an upstream model. The model's token is sent as the bearer token, never the client's key.
@@ -83,7 +83,10 @@ public final class OkHttpUpstreamClient implements UpstreamClient, AutoCloseable
         }
         final ListenerGate gate = new ListenerGate(listener);
         if (request.stream()) {
-            final EventSource source = sse.newEventSource(httpRequest, new StreamReader(gate, model.baseUrl()));
+            final EventSourceListener reader = request.endpoint() == Endpoint.RESPONSES
+                    ? new ResponsesStreamReader(gate, model.baseUrl())
+                    : new ChatStreamReader(gate, model.baseUrl());
+            final EventSource source = sse.newEventSource(httpRequest, reader);
             gate.onCancel(source::cancel);
         } else {
             final Call call = http.newCall(httpRequest);
@@ -131,164 +134,6 @@ public final class OkHttpUpstreamClient implements UpstreamClient, AutoCloseable
         return Json.MAPPER.writeValueAsBytes(body);
     }
 
-    /**
-     * The {@link UpstreamCall} handed to the processor: lets each callback through at most once per the listener's
-     * contract (one terminal outcome, nothing after it or after cancel). The lock makes "nothing after cancel()
-     * returns" exact; callbacks only enqueue, so it is held for microseconds.
-     */
-    private static final class ListenerGate implements UpstreamCall {
-        private final ReentrantLock lock = new ReentrantLock();
-        private final UpstreamListener listener;
-        private boolean finished;
-        private volatile Runnable canceller = () -> { };
-
-        ListenerGate(final UpstreamListener listener) {
-            this.listener = listener;
-        }
-
-        void onCancel(final Runnable canceller) {
-            this.canceller = canceller;
-        }
-
-        boolean isFinished() {
-            lock.lock();
-            try {
-                return finished;
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        void chunk(final JsonNode chunk) {
-            lock.lock();
-            try {
-                if (!finished) {
-                    listener.onChunk(chunk);
-                }
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        void complete(final JsonNode completion) {
-            lock.lock();
-            try {
-                if (!finished) {
-                    finished = true;
-                    listener.onComplete(completion);
-                }
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        void fail(final UpstreamFailure failure) {
-            lock.lock();
-            try {
-                if (!finished) {
-                    finished = true;
-                    listener.onFailure(failure);
-                }
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        @Override
-        public void cancel() {
-            lock.lock();
-            try {
-                finished = true;
-            } finally {
-                lock.unlock();
-            }
-            canceller.run();
-        }
-    }
-
-    /** Reads an SSE stream: JSON chunks, {@code [DONE]}, and every way a stream can go wrong. */
-    private static final class StreamReader extends EventSourceListener {
-        private final ListenerGate gate;
-        private final String host;
-        private boolean sawChunk;
-        private boolean lastChoicesFinished;
-
-        StreamReader(final ListenerGate gate, final String host) {
-            this.gate = gate;
-            this.host = host;
-        }
-
-        @Override
-        public void onEvent(final EventSource source, final String id, final String type, final String data) {
-            if (gate.isFinished()) {
-                return;
-            }
-            if (data.strip().equals("[DONE]")) {
-                gate.complete(null);
-                return;
-            }
-            final JsonNode chunk = parseObject(data.getBytes(StandardCharsets.UTF_8));
-            if (chunk == null) {
-                gate.fail(UpstreamFailure.badGateway("the LLM host sent a stream chunk that is not a JSON object: "
-                        + abbreviate(data)));
-                source.cancel();
-                return;
-            }
-            if (chunk.path("error").isObject()) {
-                // vLLM reports a failure mid-stream as a data event with an error object, then ends the stream.
-                gate.fail(new UpstreamFailure(ApiError.fromBody(502, chunk,
-                        "the LLM host reported an error mid-stream"), false, Duration.ZERO));
-                source.cancel();
-                return;
-            }
-            final JsonNode choices = chunk.path("choices");
-            if (choices.isArray() && !choices.isEmpty()) {
-                lastChoicesFinished = false;
-                for (final JsonNode choice : choices) {
-                    if (!choice.path("finish_reason").isMissingNode() && !choice.path("finish_reason").isNull()) {
-                        lastChoicesFinished = true;
-                    }
-                }
-            }
-            sawChunk = true;
-            gate.chunk(chunk);
-        }
-
-        @Override
-        public void onClosed(final EventSource source) {
-            // Some hosts forget [DONE]: a stream whose last choices carried a finish_reason still finished properly.
-            if (lastChoicesFinished) {
-                gate.complete(null);
-            } else if (sawChunk) {
-                gate.fail(UpstreamFailure.badGateway("upstream stream ended early"));
-            } else {
-                gate.fail(UpstreamFailure.unreachable("the LLM host ended the stream before sending anything"));
-            }
-        }
-
-        @Override
-        public void onFailure(final EventSource source, final Throwable t, final Response response) {
-            if (gate.isFinished()) {
-                return;
-            }
-            if (response != null && !response.isSuccessful()) {
-                gate.fail(failureOf(response));
-            } else if (t instanceof IOException) {
-                gate.fail(sawChunk
-                        ? UpstreamFailure.badGateway("upstream stream was cut: " + describe(t))
-                        : UpstreamFailure.unreachable("cannot reach the LLM host at " + host + ": " + describe(t)));
-            } else if (response != null) {
-                // okhttp-sse refuses a 2xx that is not text/event-stream; the body may still say what went wrong.
-                gate.fail(new UpstreamFailure(ApiError.fromBody(502, errorBody(response),
-                        "the LLM host answered a streaming request with Content-Type "
-                                + response.header("Content-Type") + " instead of text/event-stream"),
-                        false, Duration.ZERO));
-            } else {
-                gate.fail(UpstreamFailure.badGateway("the call to the LLM host failed: " + describe(t)));
-            }
-        }
-    }
-
     /** Reads a non-streaming answer: one JSON completion object. */
     private static final class CompletionReader implements Callback {
         private final ListenerGate gate;
@@ -330,12 +175,12 @@ public final class OkHttpUpstreamClient implements UpstreamClient, AutoCloseable
         }
     }
 
-    private static UpstreamFailure failureOf(final Response response) {
+    static UpstreamFailure failureOf(final Response response) {
         return UpstreamFailure.fromStatus(response.code(), errorBody(response), response.header("Retry-After"),
                 Instant.now());
     }
 
-    private static JsonNode errorBody(final Response response) {
+    static JsonNode errorBody(final Response response) {
         try {
             return parseObject(response.peekBody(MAX_ERROR_BODY).bytes());
         } catch (final IOException e) {
@@ -343,7 +188,7 @@ public final class OkHttpUpstreamClient implements UpstreamClient, AutoCloseable
         }
     }
 
-    private static JsonNode parseObject(final byte[] bytes) {
+    static JsonNode parseObject(final byte[] bytes) {
         try {
             final JsonNode node = Json.MAPPER.readTree(bytes);
             return node != null && node.isObject() ? node : null;
@@ -352,11 +197,11 @@ public final class OkHttpUpstreamClient implements UpstreamClient, AutoCloseable
         }
     }
 
-    private static String describe(final Throwable t) {
+    static String describe(final Throwable t) {
         return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 
-    private static String abbreviate(final String text) {
+    static String abbreviate(final String text) {
         final String oneLine = text.replaceAll("\\s+", " ").strip();
         return oneLine.length() <= 120 ? oneLine : oneLine.substring(0, 120) + "...";
     }

@@ -19,6 +19,8 @@ public enum CancelReason {
     GATEWAY_ERROR("gateway_error"),
     /** The gateway shut down while the client waited. */
     GATEWAY_SHUTDOWN("gateway_shutdown"),
+    /** The client asked for it ({@code POST /v1/responses/{id}/cancel}). */
+    CLIENT_CANCELLED("client_cancelled"),
     /**
      * The gateway that held the client's connection left its claims group without closing (it crashed): nobody is
      * left to read the answer. Workers decide this themselves ({@code GatewayWatch}); it never travels on the control

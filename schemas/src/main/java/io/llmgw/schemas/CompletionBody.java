@@ -8,7 +8,8 @@ import java.util.Optional;
 /**
  * The checks of a completions body that the gateway (before it publishes) and the router (before it routes) both
  * make: {@code model} is a non-empty string, the endpoint's required field has the shape the endpoint needs, and
- * {@code stream} is a boolean when present (and not true for embeddings, which have no stream form). A problem is an
+ * {@code stream} is a boolean when present (and not true for embeddings, which have no stream form), as is
+ * {@code background} for the Responses API. A problem is an
  * OpenAI-style 400 naming the field ({@code param}).
  *
  * <p>Only the fields the project acts on are checked; everything else in the body is the LLM host's to judge.
@@ -24,7 +25,8 @@ public final class CompletionBody {
     public static Optional<ApiError> problem(final Endpoint endpoint, final ObjectNode body) {
         return modelProblem(body.get("model"))
                 .or(() -> requiredFieldProblem(endpoint, body))
-                .or(() -> streamProblem(endpoint, body.get("stream")));
+                .or(() -> streamProblem(endpoint, body.get("stream")))
+                .or(() -> backgroundProblem(endpoint, body.get("background")));
     }
 
     /** A short description of a JSON value's type for messages: {@code an array}, {@code a number}, ... */
@@ -70,7 +72,8 @@ public final class CompletionBody {
                     ? Optional.empty()
                     : rejected("'" + field + "' must be a string or an array, not " + kind(value) + ".", field);
             // a string, or an array of strings or of token arrays; the host checks lengths and dimensions
-            case EMBEDDINGS -> value.isTextual() || value.isArray()
+            // the Responses API: a string, or an array of input items (messages, tool outputs, ...)
+            case EMBEDDINGS, RESPONSES -> value.isTextual() || value.isArray()
                     ? Optional.empty()
                     : rejected("'" + field + "' must be a string or an array, not " + kind(value) + ".", field);
         };
@@ -80,8 +83,15 @@ public final class CompletionBody {
         if (stream != null && !stream.isNull() && !stream.isBoolean()) {
             return rejected("'stream' must be a boolean, not " + kind(stream) + ".", "stream");
         }
-        return endpoint == Endpoint.EMBEDDINGS && stream != null && stream.asBoolean(false)
-                ? rejected("Embeddings cannot be streamed: 'stream' must be false or absent.", "stream")
+        if (endpoint == Endpoint.EMBEDDINGS && stream != null && stream.asBoolean(false)) {
+            return rejected("Embeddings cannot be streamed: 'stream' must be false or absent.", "stream");
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<ApiError> backgroundProblem(final Endpoint endpoint, final JsonNode background) {
+        return endpoint == Endpoint.RESPONSES && background != null && !background.isNull() && !background.isBoolean()
+                ? rejected("'background' must be a boolean, not " + kind(background) + ".", "background")
                 : Optional.empty();
     }
 

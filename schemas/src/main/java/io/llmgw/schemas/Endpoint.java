@@ -7,7 +7,9 @@ import com.fasterxml.jackson.annotation.JsonValue;
 public enum Endpoint {
     CHAT_COMPLETIONS("chat.completions", "chat/completions", "messages"),
     COMPLETIONS("completions", "completions", "prompt"),
-    EMBEDDINGS("embeddings", "embeddings", "input");
+    EMBEDDINGS("embeddings", "embeddings", "input"),
+    /** The Responses API ({@code POST /v1/responses}): streams are typed events, not chat-style chunks. */
+    RESPONSES("responses", "responses", "input");
 
     private final String wireName;
     private final String path;

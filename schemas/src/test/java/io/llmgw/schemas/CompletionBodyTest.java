@@ -48,7 +48,11 @@ class CompletionBodyTest {
             "COMPLETIONS      | {\"model\":\"m\",\"prompt\":\"hi\",\"stream\":\"yes\"} | stream",
             "EMBEDDINGS       | {\"model\":\"m\"}                             | input",
             "EMBEDDINGS       | {\"model\":\"m\",\"input\":{\"a\":1}}         | input",
-            "EMBEDDINGS       | {\"model\":\"m\",\"input\":7}                | input"})
+            "EMBEDDINGS       | {\"model\":\"m\",\"input\":7}                | input",
+            "RESPONSES        | {\"model\":\"m\"}                             | input",
+            "RESPONSES        | {\"model\":\"m\",\"input\":{\"a\":1}}         | input",
+            "RESPONSES        | {\"model\":\"m\",\"input\":\"hi\",\"background\":\"yes\"} | background",
+            "RESPONSES        | {\"model\":\"m\",\"input\":\"hi\",\"stream\":1} | stream"})
     void shouldAnswer400NamingTheFieldWhenAFieldIsWrong(final Endpoint endpoint, final String body,
                                                         final String param) {
         final ApiError error = CompletionBody.problem(endpoint, object(body)).orElseThrow();
@@ -64,6 +68,13 @@ class CompletionBodyTest {
     void shouldFindNoProblemWhenEmbeddingsInputIsAStringOrAnArray(final String input) {
         assertEquals(Optional.empty(), CompletionBody.problem(Endpoint.EMBEDDINGS,
                 object("{\"model\":\"m\",\"input\":" + input + ",\"dimensions\":8,\"stream\":false}")));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"\"hi\"", "[{\"role\":\"user\",\"content\":\"hi\"}]"})
+    void shouldFindNoProblemWhenAResponsesInputIsAStringOrItemsAndItStreamsInTheBackground(final String input) {
+        assertEquals(Optional.empty(), CompletionBody.problem(Endpoint.RESPONSES,
+                object("{\"model\":\"m\",\"input\":" + input + ",\"stream\":true,\"background\":true}")));
     }
 
     @Test

@@ -105,6 +105,10 @@ final class EmbeddingsEndpoint implements Handler {
         if (!input.isArray() || input.isEmpty()) {
             throw InvalidRequestException.badField("input", "must be a string or a non-empty array");
         }
+        if (input.get(0).isNumber()) {
+            // one input given as token ids (OpenAI: an array of integers is a single input)
+            return List.of(input.toString());
+        }
         final List<String> inputs = new ArrayList<>();
         // strings, or token arrays (embedded by their text form)
         input.forEach(item -> inputs.add(item.isTextual() ? item.textValue() : item.toString()));

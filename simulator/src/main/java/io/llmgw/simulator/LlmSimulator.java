@@ -88,6 +88,7 @@ public final class LlmSimulator implements AutoCloseable {
         javalin.routes.post("/v1/chat/completions", new CompletionEndpoint(Endpoint.CHAT_COMPLETIONS, config, stats));
         javalin.routes.post("/v1/completions", new CompletionEndpoint(Endpoint.COMPLETIONS, config, stats));
         javalin.routes.post("/v1/embeddings", new EmbeddingsEndpoint(stats));
+        javalin.routes.post("/v1/responses", new ResponsesEndpoint(config, stats));
         javalin.routes.get("/v1/models", ctx -> json(ctx, 200, ReplyShapes.modelList(config.models())));
         javalin.routes.get("/health", ctx -> json(ctx, 200, Json.object().put("status", "ok")));
         javalin.routes.get("/sim/stats", ctx -> json(ctx, 200, stats.toJson()));

@@ -53,6 +53,17 @@ class EmbeddingsEndpointTest {
     }
 
     @Test
+    void shouldEmbedAFlatTokenArrayAsOneInputAndEachTokenArrayOfAnArrayAsOne() throws IOException {
+        final JsonNode tokens = EmbeddingsEndpoint.answer(Json.MAPPER.readTree("{\"model\":\"m\",\"input\":[1,2,3]}"));
+        final JsonNode arrays = EmbeddingsEndpoint.answer(
+                Json.MAPPER.readTree("{\"model\":\"m\",\"input\":[[1,2,3],[4]]}"));
+
+        assertEquals(1, tokens.path("data").size());
+        assertEquals(2, arrays.path("data").size());
+        assertEquals(tokens.path("data").get(0).path("embedding"), arrays.path("data").get(0).path("embedding"));
+    }
+
+    @Test
     void shouldAnswer400WhenInputIsMissing() {
         final InvalidRequestException e = assertThrows(InvalidRequestException.class,
                 () -> EmbeddingsEndpoint.answer(Json.MAPPER.readTree("{\"model\":\"m\"}")));
