@@ -22,8 +22,9 @@ class BenchCommandIT {
 
     @Test
     void shouldMeasureEveryPathAndCaseWithoutErrorsWhenRunSmall(@TempDir final Path out) throws Exception {
-        BenchCommand.run(Settings.of(Map.of()), List.of("--rates", "20", "--warmup", "0.5", "--duration", "1",
-                "--no-max", "--no-peer", "--streams", "5", "--stream-seconds", "1", "--waiting", "20", "--out",
+        // --quick: its warm-up settles in seconds; the full run's fixed warm-up cost the suite two minutes
+        BenchCommand.run(Settings.of(Map.of()), List.of("--quick", "--rates", "20", "--warmup", "0.5", "--duration",
+                "1", "--no-max", "--no-peer", "--streams", "5", "--stream-seconds", "1", "--waiting", "20", "--out",
                 out.toString()));
 
         final JsonNode results = Json.MAPPER.readTree(out.resolve("results.json").toFile());
