@@ -2,7 +2,6 @@ package io.llmgw.simulator;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.MissingNode;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.llmgw.schemas.ApiError;
@@ -13,7 +12,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Locale;
@@ -43,22 +41,7 @@ final class CompletionEndpoint implements Handler {
 
     @Override
     public void handle(final Context ctx) {
-        final long startNanos = System.nanoTime();
-        final byte[] raw = ctx.bodyAsBytes();
-        final JsonNode body = parse(raw);
-        final ReceivedRequest received = new ReceivedRequest(Instant.now(), ctx.method().name(), ctx.path(),
-                headersOf(ctx.req()), new String(raw, StandardCharsets.UTF_8), body);
-        final long callNumber = stats.recordRequest(received);
-        final ClientConnection connection = ClientConnection.of(ctx);
-        try {
-            respond(body, callNumber, connection, startNanos);
-        } catch (final IOException e) {
-            stats.recordClientCancel(new ClientCancel(Instant.now(), ctx.path(), received.model().orElse(""),
-                    received.simKey().orElse(""), connection.eventsSent()));
-        } catch (final InterruptedException e) {
-            // only our own shutdown interrupts a request thread
-            Thread.currentThread().interrupt();
-        }
+        RecordedCall.serve(ctx, stats, this::respond);
     }
 
     private void respond(final JsonNode body, final long callNumber, final ClientConnection connection,
@@ -127,15 +110,6 @@ final class CompletionEndpoint implements Handler {
         }
     }
 
-    private static JsonNode parse(final byte[] raw) {
-        try {
-            final JsonNode body = Json.MAPPER.readTree(raw);
-            return body == null ? MissingNode.getInstance() : body;
-        } catch (final IOException e) {
-            // answered with a 400 by CompletionRequest.parse; the raw body is still recorded for the test to see
-            return MissingNode.getInstance();
-        }
-    }
 
     static Map<String, String> headersOf(final HttpServletRequest request) {
         final Map<String, String> headers = new HashMap<>();

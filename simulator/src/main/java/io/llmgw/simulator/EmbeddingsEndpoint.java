@@ -2,18 +2,14 @@ package io.llmgw.simulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.llmgw.schemas.ApiError;
 import io.llmgw.schemas.Json;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -38,9 +34,8 @@ final class EmbeddingsEndpoint implements Handler {
     @Override
     public void handle(final Context ctx) {
         final byte[] raw = ctx.bodyAsBytes();
-        final JsonNode body = parse(raw);
-        stats.recordRequest(new ReceivedRequest(Instant.now(), ctx.method().name(), ctx.path(),
-                CompletionEndpoint.headersOf(ctx.req()), new String(raw, StandardCharsets.UTF_8), body));
+        final JsonNode body = RecordedCall.parse(raw);
+        stats.recordRequest(RecordedCall.record(ctx, raw, body));
         try {
             send(ctx, 200, answer(body));
         } catch (final InvalidRequestException e) {
@@ -123,14 +118,6 @@ final class EmbeddingsEndpoint implements Handler {
         return Base64.getEncoder().encodeToString(bytes.array());
     }
 
-    private static JsonNode parse(final byte[] raw) {
-        try {
-            final JsonNode body = Json.MAPPER.readTree(raw);
-            return body == null ? MissingNode.getInstance() : body;
-        } catch (final IOException e) {
-            return MissingNode.getInstance();
-        }
-    }
 
     private static void send(final Context ctx, final int status, final JsonNode body) {
         ctx.status(status).contentType(CompletionEndpoint.JSON).result(CompletionEndpoint.jsonBytes(body));

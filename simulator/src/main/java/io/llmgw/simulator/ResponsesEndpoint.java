@@ -1,7 +1,6 @@
 package io.llmgw.simulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
@@ -9,8 +8,6 @@ import io.llmgw.schemas.ApiError;
 import io.llmgw.schemas.Json;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,21 +33,7 @@ final class ResponsesEndpoint implements Handler {
 
     @Override
     public void handle(final Context ctx) {
-        final long startNanos = System.nanoTime();
-        final byte[] raw = ctx.bodyAsBytes();
-        final JsonNode body = parse(raw);
-        final ReceivedRequest received = new ReceivedRequest(Instant.now(), ctx.method().name(), ctx.path(),
-                CompletionEndpoint.headersOf(ctx.req()), new String(raw, StandardCharsets.UTF_8), body);
-        final long callNumber = stats.recordRequest(received);
-        final ClientConnection connection = ClientConnection.of(ctx);
-        try {
-            respond(body, callNumber, connection, startNanos);
-        } catch (final IOException e) {
-            stats.recordClientCancel(new ClientCancel(Instant.now(), ctx.path(), received.model().orElse(""),
-                    received.simKey().orElse(""), connection.eventsSent()));
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        RecordedCall.serve(ctx, stats, this::respond);
     }
 
     private void respond(final JsonNode body, final long callNumber, final ClientConnection connection,
@@ -149,12 +132,4 @@ final class ResponsesEndpoint implements Handler {
         return "";
     }
 
-    private static JsonNode parse(final byte[] raw) {
-        try {
-            final JsonNode body = Json.MAPPER.readTree(raw);
-            return body == null ? MissingNode.getInstance() : body;
-        } catch (final IOException e) {
-            return MissingNode.getInstance();
-        }
-    }
 }
