@@ -38,8 +38,8 @@ class WorkerKillIT {
         final E2eStack stack = E2eStack.shared();
         try (CountingHost hostA = new CountingHost(CALL_TIME);
              CountingHost hostB = new CountingHost(CALL_TIME);
-             WorkerProcess a = WorkerProcess.start("a", workerEnv(stack, hostA, "kill-a"));
-             WorkerProcess b = WorkerProcess.start("b", workerEnv(stack, hostB, "kill-b"));
+             RoleProcess a = RoleProcess.start("worker", "a", workerEnv(stack, hostA, "kill-a"));
+             RoleProcess b = RoleProcess.start("worker", "b", workerEnv(stack, hostB, "kill-b"));
              ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
             final OpenAIClient client = stack.client();
             await().atMost(Duration.ofSeconds(120)).until(() -> client.models().list().data().stream()
