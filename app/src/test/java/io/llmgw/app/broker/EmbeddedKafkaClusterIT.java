@@ -25,9 +25,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -58,8 +60,10 @@ class EmbeddedKafkaClusterIT {
                 // no replication factor, as llmgw's topic creation does without KAFKA_REPLICATION_FACTOR
                 admin.createTopics(List.of(new NewTopic("kept", Optional.of(2), Optional.empty())))
                         .all().get(30, TimeUnit.SECONDS);
-                final TopicDescription topic = admin.describeTopics(List.of("kept")).allTopicNames()
-                        .get(30, TimeUnit.SECONDS).get("kept");
+                // created means the controller has it; the broker asked may learn of it a moment later
+                final TopicDescription topic = await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                        .until(() -> admin.describeTopics(List.of("kept")).allTopicNames()
+                                .get(30, TimeUnit.SECONDS).get("kept"), Objects::nonNull);
                 topic.partitions().forEach(p -> assertEquals(3, p.replicas().size(), p.toString()));
                 final ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, "kept");
                 assertEquals("2", admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS)
