@@ -103,12 +103,13 @@ public final class RequestResultsTopology {
 
     /**
      * Persistent (a deployment keeps an hour of results: too much for the heap), changelogged so that another
-     * instance takes the results over in a rebalance, no cache so that a lookup sees every update at once. The
+     * instance takes the results over in a rebalance, cached so that the changelog gets one record per request and
+     * commit rather than one per state (lookups read through the cache, so they still see every update at once). The
      * changelog is compacted: a forgotten request's tombstone removes it there too.
      */
     private static StoreBuilder<KeyValueStore<String, byte[]>> storeBuilder() {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(), Serdes.ByteArray())
-                .withCachingDisabled()
+                .withCachingEnabled()
                 .withLoggingEnabled(Map.of(
                         TopicConfig.SEGMENT_MS_CONFIG, "600000",
                         TopicConfig.DELETE_RETENTION_MS_CONFIG, "600000",
