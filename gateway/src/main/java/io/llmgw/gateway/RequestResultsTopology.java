@@ -2,6 +2,7 @@ package io.llmgw.gateway;
 
 import io.llmgw.schemas.DeadLetterHeaders;
 import io.llmgw.schemas.Decoded;
+import io.llmgw.schemas.Endpoint;
 import io.llmgw.schemas.JsonSerde;
 import io.llmgw.schemas.ResponseEvent;
 import io.llmgw.schemas.Topics;
@@ -26,6 +27,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableSet;
@@ -133,6 +135,11 @@ public final class RequestResultsTopology {
         private final Duration retention;
         private final ResultsProgress progress;
         private final Map<String, Long> deadlineOf = new HashMap<>();
+        /**
+         * Running requests whose chunks change nothing here (every endpoint but Responses, whose final chunk holds
+         * the response object): their chunks are recognised by {@link EventPeek#isChunkOf} and skipped without a decode.
+         */
+        private final Set<String> quietChunks = new HashSet<>();
         private final NavigableSet<Unfinished> byDeadline = new TreeSet<>();
         private ProcessorContext<String, byte[]> context;
         private KeyValueStore<String, byte[]> store;
@@ -190,6 +197,9 @@ public final class RequestResultsTopology {
                 deadLetter(record, "an events record without a key");
                 return;
             }
+            if (quietChunks.contains(record.key()) && EventPeek.isChunkOf(record.key(), record.value())) {
+                return;
+            }
             switch (events.decode(record.value())) {
                 case Decoded.Ok<ResponseEvent> ok when record.key().equals(ok.value().id())
                         && ok.value().type() != null -> {
@@ -228,6 +238,12 @@ public final class RequestResultsTopology {
         }
 
         private void index(final RequestState state) {
+            if (state.status() == RequestStatus.RUNNING && state.endpoint() != null
+                    && state.endpoint() != Endpoint.RESPONSES) {
+                quietChunks.add(state.id());
+            } else {
+                quietChunks.remove(state.id());
+            }
             final Long indexed = deadlineOf.remove(state.id());
             if (indexed != null) {
                 byDeadline.remove(new Unfinished(indexed, state.id()));
@@ -247,6 +263,7 @@ public final class RequestResultsTopology {
                     final RequestState expired = state.expiredIfOverdue(now, EXPIRY_GRACE);
                     if (expired != state) {
                         store.put(overdue.id(), encode(expired));
+                        quietChunks.remove(overdue.id());
                     }
                 }
             }
@@ -265,6 +282,7 @@ public final class RequestResultsTopology {
             }
             forgotten.forEach(id -> {
                 store.delete(id);
+                quietChunks.remove(id);
                 final Long indexed = deadlineOf.remove(id);
                 if (indexed != null) {
                     byDeadline.remove(new Unfinished(indexed, id));
