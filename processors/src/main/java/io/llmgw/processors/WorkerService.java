@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -182,6 +183,9 @@ public final class WorkerService implements AutoCloseable {
         streams.start();
     }
 
+    /** Linger of the stream threads' producer: see {@link #streamsProperties}. */
+    static final int CHANGELOG_LINGER_MS = 5;
+
     /** The consumer group of a model's workers: {@code <prefix>-worker-<model topic suffix>}. */
     public static String applicationId(final Topics topics, final ModelSpec model) {
         final String suffix = topics.modelRequestsName(model.name()).substring((topics.prefix() + ".requests.").length());
@@ -200,6 +204,10 @@ public final class WorkerService implements AutoCloseable {
                 .stateDir(stateDir)
                 // nothing latency-bound runs on the stream thread any more: a new record ends its poll at once anyway
                 .set(StreamsConfig.POLL_MS_CONFIG, 100)
+                // This producer writes the in-flight changelog (and the rare refusal): the events of started requests
+                // leave through the scheduler's own producer at linger 0. A few milliseconds let the changelog puts of
+                // a busy poll share one produce request; the commit still flushes them before the offsets.
+                .set(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), CHANGELOG_LINGER_MS)
                 .set(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), (int) session.toMillis())
                 .set(StreamsConfig.mainConsumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG),
                         (int) Math.max(500, session.toMillis() / 4));
