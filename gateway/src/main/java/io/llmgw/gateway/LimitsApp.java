@@ -53,7 +53,10 @@ public final class LimitsApp implements AutoCloseable {
                 .threads(1)
                 .stateDir(StreamsProps.stateRoot(settings).resolve("gateway-limits-" + config.gatewayId()))
                 .set(StreamsConfig.CLIENT_ID_CONFIG, "llmgw-gateway-limits-" + config.gatewayId())
-                .set(StreamsConfig.POLL_MS_CONFIG, POLL_MS);
+                .set(StreamsConfig.POLL_MS_CONFIG, POLL_MS)
+                // a task reads two topics; it must not hold a reservation back to wait for the other one's data
+                // (their relative order does not matter: a settlement is correct whenever it comes)
+                .set(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
         settings.get(GatewayConfig.GATEWAY_ID).ifPresent(id ->
                 props.consumer(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "llmgw-limits-" + id));
         return props.consumer(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, RequestResults.SESSION_TIMEOUT_MS)
