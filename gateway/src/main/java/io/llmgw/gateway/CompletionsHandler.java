@@ -108,10 +108,16 @@ final class CompletionsHandler {
         final Published published = new Published();
         try {
             // an async submit answers at once, streaming or not; a background response streams if it was asked to
-            return admitted.async() && !(admitted.clientStreams()
-                    && admitted.request().endpoint() == Endpoint.RESPONSES)
-                    ? publishDetached(ctx, id, admitted, published)
-                    : publishAndAnswer(ctx, id, admitted, startedNanos, published);
+            if (admitted.async() && !(admitted.clientStreams()
+                    && admitted.request().endpoint() == Endpoint.RESPONSES)) {
+                return publishDetached(ctx, id, admitted, published);
+            }
+            final Served served = publishAndAnswer(ctx, id, admitted, startedNanos, published);
+            // a JSON answer leaves when the handler returns, after this; a detached one runs on and its usage frees it
+            if (published.maybe && !admitted.async()) {
+                limits.finished(limit);
+            }
+            return served;
         } finally {
             if (!published.maybe) {
                 limits.giveBack(limit);

@@ -18,7 +18,8 @@ import java.util.Map;
  * second {@code s + 60}, so a place frees 59 to 60 s after it was taken. Sixty buckets at most, whatever the rate.
  *
  * @param seconds oldest first; only seconds that counted something
- * @param holds   request id to its place: the second it was counted in and the tokens it reserved
+ * @param holds   request id to its place: the second it was counted in, the tokens it reserved, and whether it still
+ *                runs (a request whose answer was delivered stops counting as concurrent before its usage settles)
  */
 public record KeyCounters(
         @JsonProperty("seconds") List<Second> seconds,
@@ -35,9 +36,9 @@ public record KeyCounters(
                          @JsonProperty("t") long tokens) {
     }
 
-    /** A running request's place: its second, its reserved tokens, and when it is freed if never settled. */
+    /** A request's place: its second, its reserved tokens, when it is freed if never settled, whether it runs. */
     public record Hold(@JsonProperty("s") long epochSecond, @JsonProperty("t") long tokens,
-                       @JsonProperty("x") long expiresAtMs) {
+                       @JsonProperty("x") long expiresAtMs, @JsonProperty("r") boolean running) {
     }
 
     /** The next counters and the answer to send. */
@@ -82,7 +83,7 @@ public record KeyCounters(
         if (current.holds.containsKey(command.requestId())) {
             return new Reserved(current, current.decision(command, nowMs, true, null, 0));
         }
-        if (command.maxConcurrent() != null && current.holds.size() >= command.maxConcurrent()) {
+        if (command.maxConcurrent() != null && current.running() >= command.maxConcurrent()) {
             return new Reserved(current, current.decision(command, nowMs, false, LimitDecision.RefusedBy.CONCURRENT,
                     CONCURRENCY_RETRY_MS));
         }
@@ -112,6 +113,25 @@ public record KeyCounters(
         return without(requestId).adjusted(hold.epochSecond(), 0, correction).at(nowMs);
     }
 
+    /**
+     * The request's answer was delivered: it stops counting as concurrent now, while its tokens wait for its usage
+     * record (which a sequential client's next request must not wait for).
+     */
+    KeyCounters finish(final String requestId, final long nowMs) {
+        final Hold hold = holds.get(requestId);
+        if (hold == null || !hold.running()) {
+            return this;
+        }
+        final Map<String, Hold> held = new LinkedHashMap<>(holds);
+        held.put(requestId, new Hold(hold.epochSecond(), hold.tokens(), hold.expiresAtMs(), false));
+        return new KeyCounters(seconds, held).at(nowMs);
+    }
+
+    /** Requests holding a place that still run. */
+    long running() {
+        return holds.values().stream().filter(Hold::running).count();
+    }
+
     /** The request was never published: its place, its request and its tokens are all given back. */
     KeyCounters release(final String requestId, final long nowMs) {
         final Hold hold = holds.get(requestId);
@@ -134,7 +154,7 @@ public record KeyCounters(
         final long second = seconds.isEmpty() ? nowMs / 1000 : Math.max(nowMs / 1000, seconds.getLast().epochSecond());
         final Map<String, Hold> held = new LinkedHashMap<>(holds);
         final long deadline = command.deadlineMs() > 0 ? command.deadlineMs() : nowMs;
-        held.put(command.requestId(), new Hold(second, command.tokens(), deadline + HOLD_GRACE_MS));
+        held.put(command.requestId(), new Hold(second, command.tokens(), deadline + HOLD_GRACE_MS, true));
         return new KeyCounters(seconds, held).adjusted(second, 1, command.tokens());
     }
 
@@ -201,6 +221,6 @@ public record KeyCounters(
         return new LimitDecision(command.requestId(), allowed, refusedBy,
                 command.rpm(), command.rpm() == null ? 0 : Math.max(0, command.rpm() - requests()), requestsReset,
                 command.tpm(), command.tpm() == null ? 0 : Math.max(0, command.tpm() - tokens()), tokensReset,
-                command.maxConcurrent(), holds.size(), Math.max(0, retryAfterMs));
+                command.maxConcurrent(), (int) running(), Math.max(0, retryAfterMs));
     }
 }

@@ -35,6 +35,9 @@ final class LimitGate {
         LimitReservations.Answer reserve(LimitCommand command, Duration timeout) throws InterruptedException;
 
         void release(String requestId, String keyId);
+
+        /** The request's answer was delivered; returns once the owner's partition has the news (or it failed). */
+        void finish(String requestId, String keyId, Duration timeout) throws InterruptedException;
     }
 
     /** What the check decided. */
@@ -43,8 +46,11 @@ final class LimitGate {
         record Unlimited() implements Outcome {
         }
 
-        /** A place is held for the request; give it back if the request is never published. */
-        record Held(String requestId, String keyId) implements Outcome {
+        /**
+         * A place is held for the request; give it back if the request is never published. {@code concurrent}: the
+         * key limits requests at once, so the end of its answer is reported before the client reads it.
+         */
+        record Held(String requestId, String keyId, boolean concurrent) implements Outcome {
         }
 
         record Refused(ApiError error) implements Outcome {
@@ -93,11 +99,22 @@ final class LimitGate {
         }
     }
 
+    /**
+     * The answer of a held request is complete and about to be sent: for a key with a concurrency limit, the owner
+     * hears it before the client does (the send is awaited), so a client that sends its next request as soon as it
+     * has this answer is not refused for a request that is over. The tokens wait for the usage record.
+     */
+    void finished(final Outcome outcome) throws InterruptedException {
+        if (outcome instanceof Outcome.Held held && held.concurrent()) {
+            reserver.finish(held.requestId(), held.keyId(), config.timeout());
+        }
+    }
+
     private Outcome decided(final Context ctx, final ApiKey key, final LimitCommand command,
                             final LimitDecision decision) {
         RateLimitHeaders.write(ctx, decision);
         if (decision.allowed()) {
-            return new Outcome.Held(command.requestId(), command.keyId());
+            return new Outcome.Held(command.requestId(), command.keyId(), command.maxConcurrent() != null);
         }
         final long retryAfterSeconds = Math.max(1, (decision.retryAfterMs() + 999) / 1000);
         ctx.header("Retry-After", Long.toString(retryAfterSeconds));

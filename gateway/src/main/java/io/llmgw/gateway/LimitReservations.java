@@ -10,6 +10,7 @@ import io.llmgw.settings.KafkaClientProps;
 import io.llmgw.settings.Settings;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -157,6 +158,19 @@ final class LimitReservations implements LimitGate.Reserver, AutoCloseable {
         }
     }
 
+    @Override
+    public void finish(final String requestId, final String keyId, final Duration timeout)
+            throws InterruptedException {
+        final LimitCommand finish = LimitCommand.finish(requestId, keyId);
+        try {
+            producer.send(new ProducerRecord<>(topics.limits().name(), keyId, commands.encode(finish)))
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (final ExecutionException | TimeoutException | RuntimeException e) {
+            // the place stops counting when the usage record settles it instead
+            LOG.warn("finish of {} not sent: {}", requestId, e.toString());
+        }
+    }
+
     private void run() {
         try {
             final List<PartitionInfo> partitions = consumer.partitionsFor(topics.limitDecisions().name());
@@ -183,7 +197,7 @@ final class LimitReservations implements LimitGate.Reserver, AutoCloseable {
             }
         } finally {
             ready = false;
-            consumer.close(Duration.ZERO);
+            consumer.close(CloseOptions.timeout(Duration.ZERO));
         }
     }
 

@@ -160,6 +160,7 @@ public final class LimitsTopology {
                             record.timestamp()), DECISIONS);
                 }
                 case RELEASE -> write(record.key(), current, current.release(command.requestId(), now));
+                case FINISH -> write(record.key(), current, current.finish(command.requestId(), now));
             }
         }
 

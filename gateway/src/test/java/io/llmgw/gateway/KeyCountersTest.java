@@ -101,6 +101,19 @@ class KeyCountersTest {
     }
 
     @Test
+    void shouldStopCountingAFinishedRequestAsConcurrentButKeepItsTokensUntilItsUsageSettles() {
+        final KeyCounters held = KeyCounters.EMPTY.reserve(reserve("a", null, 1000, 1, 300), T0).counters();
+
+        final KeyCounters finished = held.finish("a", T0 + 5);
+
+        assertEquals(0, finished.running());
+        assertEquals(300, finished.tokens());
+        assertTrue(finished.reserve(reserve("b", null, 1000, 1, 300), T0 + 6).decision().allowed());
+        assertEquals(40, finished.settle("a", 40, T0 + 7).tokens());
+        assertSame(finished, finished.finish("a", T0 + 8), "finishing twice changes nothing");
+    }
+
+    @Test
     void shouldGiveBackTheRequestAndItsTokensWhenItWasNeverPublished() {
         final KeyCounters reserved = KeyCounters.EMPTY.reserve(reserve("a", 1, 100, 1, 60), T0).counters();
 

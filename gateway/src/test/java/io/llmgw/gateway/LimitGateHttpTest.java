@@ -48,6 +48,7 @@ class LimitGateHttpTest {
     private static final class ScriptedOwner implements LimitGate.Reserver {
         final BlockingQueue<LimitCommand> asked = new LinkedBlockingQueue<>();
         final BlockingQueue<String> released = new LinkedBlockingQueue<>();
+        final BlockingQueue<String> finished = new LinkedBlockingQueue<>();
         volatile Function<LimitCommand, LimitReservations.Answer> answer;
 
         @Override
@@ -59,6 +60,11 @@ class LimitGateHttpTest {
         @Override
         public void release(final String requestId, final String keyId) {
             released.add(requestId);
+        }
+
+        @Override
+        public void finish(final String requestId, final String keyId, final Duration timeout) {
+            finished.add(requestId);
         }
     }
 
@@ -128,11 +134,14 @@ class LimitGateHttpTest {
         final String secret = keys.createLimited("team-a", 5, 1000, 2);
         owner.answer = command -> decided(command, true, null, 0);
 
+        final String id;
         try (Response response = chat(secret)) {
             assertEquals(200, response.code());
             assertEquals("4", response.header("x-ratelimit-remaining-requests"));
             assertEquals("1", response.header("x-ratelimit-remaining-concurrent"));
+            id = response.header(GatewayHttp.REQUEST_ID_HEADER);
         }
+        assertEquals(id, owner.finished.poll(), "a key with a concurrency limit hears of the answer at once");
         final LimitCommand asked = owner.asked.poll();
         assertEquals(LimitGate.tokensToReserve(io.llmgw.schemas.Endpoint.CHAT_COMPLETIONS,
                 (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(CHAT)), asked.tokens());

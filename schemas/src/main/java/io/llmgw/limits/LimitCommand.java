@@ -10,7 +10,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * <p>The key's limits travel with each reservation (the gateway has just read them from {@code llm.keys}), so the
  * owner needs no copy of the key table and a changed limit applies from the next request on.
  *
- * @param kind          reserve a place, or release one whose request was never published
+ * @param kind          reserve a place; release one whose request was never published; or finish: the request's
+ *                      answer was delivered, so it no longer counts as running (its tokens settle with its usage)
  * @param requestId     the request the place is for (settlement and release find it by this id)
  * @param keyId         the key's non-secret id ({@code key_<id>}), also the record key
  * @param rpm           requests per minute, or null
@@ -32,7 +33,8 @@ public record LimitCommand(
 
     public enum Kind {
         @JsonProperty("reserve") RESERVE,
-        @JsonProperty("release") RELEASE
+        @JsonProperty("release") RELEASE,
+        @JsonProperty("finish") FINISH
     }
 
     public static LimitCommand reserve(final String requestId, final String keyId, final Integer rpm,
@@ -43,5 +45,9 @@ public record LimitCommand(
 
     public static LimitCommand release(final String requestId, final String keyId) {
         return new LimitCommand(Kind.RELEASE, requestId, keyId, null, null, null, 0, 0);
+    }
+
+    public static LimitCommand finish(final String requestId, final String keyId) {
+        return new LimitCommand(Kind.FINISH, requestId, keyId, null, null, null, 0, 0);
     }
 }
