@@ -19,7 +19,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -187,11 +186,8 @@ final class LimitReservations implements LimitGate.Reserver, AutoCloseable {
                     deliver(record);
                 }
             }
-        } catch (final WakeupException | Error e) {
-            if (running) {
-                failure.report("the limit decisions reader", e);
-            }
-        } catch (final RuntimeException e) {
+        } catch (final RuntimeException | Error e) {
+            // a wakeup is how close() stops the loop; while running, any failure is fatal
             if (running) {
                 failure.report("the limit decisions reader", e);
             }

@@ -10,8 +10,9 @@ import io.llmgw.limits.UsageRecord;
  * processor is the one place that sees each request's whole life once (one owner per events partition over all
  * gateways), knows from its store whether a terminal event is the first or a repeat (a final state never changes),
  * and also ends requests nobody ended (expired at the deadline), so every published request gets exactly one record,
- * with or without limits. The worker could not: it does not know the queued marker's key or a cancel before start;
- * the limits app sees only limited keys.
+ * with or without limits. A worker never sees the requests that end before one takes them (refused by the router,
+ * expired or cancelled in the queue) and would need the key table for names; the limits app sees only limited keys'
+ * reservations; the answering gateway is gone when it crashes, and never answers a detached request.
  */
 final class UsageRecords {
 
