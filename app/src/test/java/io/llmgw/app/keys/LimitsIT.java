@@ -130,6 +130,31 @@ class LimitsIT {
     }
 
     @Test
+    void shouldRefuseASecondRequestAtOnceAndNeverASequentialOneWhenTheKeyAllowsOneAtATime() throws Exception {
+        final String secret = lastLine(keys("create", "--name", "one-at-a-time", "--max-concurrent", "1"));
+        awaitKnownEverywhere(secret);
+
+        try (ExecutorService clients = Executors.newSingleThreadExecutor()) {
+            final Future<HttpResponse<String>> slow = clients.submit(() -> post(gateways.get(0), secret,
+                    chat("slow", 5, "conc-slow").replace("\"key\":", "\"ttft_ms\":3000,\"key\":")));
+            // the slow one is at the host, holding the key's one place
+            await().atMost(Duration.ofSeconds(10)).until(() -> stack.stack().simulator().requestsForKey("conc-slow") == 1);
+            final HttpResponse<String> second = post(gateways.get(1), secret, chat("second", 5, "conc-second"));
+            assertEquals(429, second.statusCode(), second.body());
+            assertEquals("concurrency_limit_exceeded",
+                    Json.MAPPER.readTree(second.body()).path("error").path("code").asText());
+            assertEquals("0", second.headers().firstValue("x-ratelimit-remaining-concurrent").orElseThrow());
+            assertTrue(second.headers().firstValue("Retry-After").isPresent());
+            assertEquals(200, slow.get().statusCode());
+        }
+        // an answered request stops counting before its client reads it: back to back never collides
+        for (int i = 0; i < 6; i++) {
+            final HttpResponse<String> answer = post(gateways.get(i % 2), secret, chat("next-" + i, 5, "conc-next"));
+            assertEquals(200, answer.statusCode(), "sequential request " + i + ": " + answer.body());
+        }
+    }
+
+    @Test
     void shouldSettleTheReservedTokensWithTheUsageOfEachFinishedRequest() throws Exception {
         // each request reserves its prompt's share and max_tokens 400: three unsettled reservations would pass 1000
         final String secret = lastLine(keys("create", "--name", "tpm-team", "--tpm", "1000"));
@@ -162,7 +187,7 @@ class LimitsIT {
      * sequentially, once the stack is warm; printed, not asserted (speed targets live in the benchmark).
      */
     private static void measureRoundTrips(final OwnerProbe probe, final String keyId) throws Exception {
-        final int rounds = 100;
+        final int rounds = 50;
         final long[] checks = new long[rounds];
         final long[] floor = new long[rounds];
         for (int i = 0; i < rounds; i++) {
