@@ -113,7 +113,7 @@ public final class BenchCommand {
             }
             progress("ready: gateway %s, simulator %s", gateway.baseUrl(), direct.baseUrl());
 
-            warmUp(paths);
+            warmUp(paths, new JitActivity(stack.pids()));
             final Steps steps = new Steps(pids, gateway);
             final List<BenchReport.PathStep> fixed = new ArrayList<>();
             for (final double rate : options.rates()) {
@@ -157,7 +157,8 @@ public final class BenchCommand {
      * the ten thousand or so calls after which C2 compiles a method; both modes then send windows of load until the
      * median stops falling ({@link JitWarmup}), so a quick run measures a warm JVM too, and says how long that took.
      */
-    private void warmUp(final Map<String, Supplier<CompletableFuture<Outcome>>> paths) throws InterruptedException {
+    private void warmUp(final Map<String, Supplier<CompletableFuture<Outcome>>> paths, final JitActivity jit)
+            throws InterruptedException {
         for (final var path : paths.entrySet()) {
             final boolean gatewayPath = path.getKey().equals(BenchReport.GATEWAY);
             if (!options.quick()) {
@@ -168,12 +169,14 @@ public final class BenchCommand {
                         path.getValue());
             }
             final Duration cap = gatewayPath ? SETTLE_CAP_GATEWAY : SETTLE_CAP;
-            final JitWarmup.Outcome settled = JitWarmup.run(SETTLE_RATE, SETTLE_WINDOW, cap, REQUEST_TIMEOUT,
+            final JitWarmup.Outcome settled = JitWarmup.run(SETTLE_RATE, SETTLE_WINDOW, cap, REQUEST_TIMEOUT, jit,
                     path.getValue());
-            progress("warm-up %s: %s after %.1f s at %.0f requests/s (window p50s %s ms)", path.getKey(),
+            progress("warm-up %s: %s after %.1f s at %.0f requests/s (window p50s %s ms; JIT in the last window, "
+                            + "cores: %s)", path.getKey(),
                     settled.settled() ? "settled" : "NOT settled (cap reached; figures may be cold)",
                     settled.took().toMillis() / 1000.0, SETTLE_RATE, settled.windowP50s().stream()
-                            .map(p50 -> String.format(Locale.ROOT, "%.1f", p50)).toList());
+                            .map(p50 -> String.format(Locale.ROOT, "%.1f", p50)).toList(),
+                    jitText(settled.lastJitCores()));
             warmups.put(path.getKey(), settled);
         }
     }
@@ -321,9 +324,18 @@ public final class BenchCommand {
         map.put("profile", options.profile());
         warmups.forEach((path, warmup) -> map.put("warmupSettled." + path,
                 Map.of("settled", warmup.settled(), "seconds", warmup.took().toMillis() / 1000.0,
-                        "windowP50Ms", warmup.windowP50s())));
+                        "windowP50Ms", warmup.windowP50s(), "lastWindowJitCores", warmup.lastJitCores())));
         map.put("nodeHeap", settings.get(BenchStack.NODE_HEAP, BenchStack.DEFAULT_NODE_HEAP));
         return map;
+    }
+
+    private static String jitText(final Map<String, Double> cores) {
+        if (cores.isEmpty()) {
+            return "not readable";
+        }
+        final List<String> parts = new ArrayList<>();
+        cores.forEach((name, value) -> parts.add(String.format(Locale.ROOT, "%s %.3f", name, value)));
+        return String.join(", ", parts);
     }
 
     private static Duration min(final Duration a, final Duration b) {

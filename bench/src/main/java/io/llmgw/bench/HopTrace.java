@@ -1,5 +1,8 @@
 package io.llmgw.bench;
 
+import io.llmgw.schemas.Decoded;
+import io.llmgw.schemas.JsonSerde;
+import io.llmgw.schemas.ResponseEvent;
 import io.llmgw.schemas.Topics;
 import io.llmgw.settings.KafkaClientProps;
 import io.llmgw.settings.Settings;
@@ -48,13 +51,20 @@ final class HopTrace implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(100);
     private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(30);
     private static final int SENT = 0;
+    private static final int EVENTS = 3;
     private static final int ANSWERED = 4;
+    private static final JsonSerde<ResponseEvent> EVENT_SERDE = new JsonSerde<>(ResponseEvent.class);
 
     /** Nanos per request id: sent, on requests, on model topic, first event, answered. */
     private final Map<String, long[]> times = new ConcurrentHashMap<>();
     private final List<Watcher> watchers = new ArrayList<>();
 
     private HopTrace() {
+    }
+
+    private static boolean isMarker(final byte[] value) {
+        return EVENT_SERDE.decode(value) instanceof Decoded.Ok<ResponseEvent> ok && ok.value().type() != null
+                && ok.value().type().isMarker();
     }
 
     /** Starts watching the three topics of {@code model} from their ends. */
@@ -64,7 +74,7 @@ final class HopTrace implements AutoCloseable {
         try {
             trace.watch(settings, topics.requests().name(), 1);
             trace.watch(settings, topics.modelRequestsName(model), 2);
-            trace.watch(settings, topics.events().name(), 3);
+            trace.watch(settings, topics.events().name(), EVENTS);
             for (final Watcher watcher : trace.watchers) {
                 watcher.awaitPositioned();
             }
@@ -164,6 +174,9 @@ final class HopTrace implements AutoCloseable {
                 positioned.countDown();
                 while (running) {
                     for (final ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
+                        if (point == EVENTS && isMarker(record.value())) {
+                            continue; // a queued or started marker is not the worker's answer
+                        }
                         final long now = System.nanoTime();
                         final long[] at = times.computeIfAbsent(record.key(), key -> new long[ANSWERED + 1]);
                         if (at[point] == 0) {

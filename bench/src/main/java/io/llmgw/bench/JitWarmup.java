@@ -3,13 +3,15 @@ package io.llmgw.bench;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
  * Warms a path up until the JIT has settled, instead of for a fixed time: it sends load in consecutive windows and
- * stops once the median latency of a clean window no longer falls against the best window seen, {@link #STABLE_WINDOWS}
- * times in a row, or when the cap is reached. A cold gateway answers in seconds at first and in milliseconds once C2
+ * stops once the median latency of a clean window no longer falls against the best window seen and the measured JVMs'
+ * compilers used at most {@link #MAX_JIT_CORES} during it ({@link JitActivity}), {@link #STABLE_WINDOWS} times in a
+ * row, or when the cap is reached. A cold gateway answers in seconds at first and in milliseconds once C2
  * has compiled the request path; a fixed short warm-up measured the former and reported it as the product's speed.
  *
  * <p>Pure decision logic lives in {@link Settling} so that it is tested without load.
@@ -22,27 +24,32 @@ final class JitWarmup {
     static final double SETTLED_RATIO = 1.15;
     /** Windows that shed, failed or fell behind the rate say nothing about the JIT; they reset the count. */
     static final double MIN_ACHIEVED_SHARE = 0.95;
+    /** The most a JVM's compilers may use in a window (cores) for it to count as settled. */
+    static final double MAX_JIT_CORES = 0.05;
 
     /** What a warm-up needed: its windows' p50s, the time it took, and whether it settled before the cap. */
-    record Outcome(List<Double> windowP50s, Duration took, boolean settled) {
+    record Outcome(List<Double> windowP50s, Duration took, boolean settled, Map<String, Double> lastJitCores) {
     }
 
     private JitWarmup() {
     }
 
     static Outcome run(final double rate, final Duration window, final Duration cap, final Duration timeout,
-                       final Supplier<CompletableFuture<io.llmgw.bench.Outcome>> operation)
+                       final JitActivity jit, final Supplier<CompletableFuture<io.llmgw.bench.Outcome>> operation)
             throws InterruptedException {
         final long started = System.nanoTime();
         final Settling settling = new Settling();
         final int maxOutstanding = (int) Math.min(5000, Math.max(256, rate));
+        Map<String, Double> jitCores = jit.coresSinceLast();
         while (!settling.settled() && System.nanoTime() - started < cap.toNanos()) {
             final OpenLoop.Result result = OpenLoop.run(
                     new OpenLoop.Plan(rate, Duration.ZERO, window, timeout, maxOutstanding), operation);
+            jitCores = jit.coresSinceLast();
             final boolean clean = result.errors() == 0 && result.achievedRate() >= MIN_ACHIEVED_SHARE * rate;
-            settling.add(result.latency().p50(), clean);
+            settling.add(result.latency().p50(), clean, JitActivity.busiest(jitCores));
         }
-        return new Outcome(settling.p50s(), Duration.ofNanos(System.nanoTime() - started), settling.settled());
+        return new Outcome(settling.p50s(), Duration.ofNanos(System.nanoTime() - started), settling.settled(),
+                jitCores);
     }
 
     /** The stopping rule over the windows seen so far. */
@@ -53,8 +60,13 @@ final class JitWarmup {
         private int stable;
 
         void add(final double p50Ms, final boolean clean) {
+            add(p50Ms, clean, 0);
+        }
+
+        /** A window: its p50, whether it was clean, and the most cores a measured JVM spent compiling during it. */
+        void add(final double p50Ms, final boolean clean, final double jitCores) {
             p50s.add(p50Ms);
-            if (!clean) {
+            if (!clean || jitCores > MAX_JIT_CORES) {
                 stable = 0;
                 return;
             }

@@ -2,6 +2,7 @@ package io.llmgw.bench;
 
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -44,5 +45,24 @@ class JitWarmupTest {
         final JitWarmup.Settling settling = new JitWarmup.Settling();
         settling.add(1, true);
         assertFalse(settling.settled());
+    }
+
+    @Test
+    void shouldNotCountAWindowAsSettledWhileTheCompilersAreStillBusy() {
+        final JitWarmup.Settling settling = new JitWarmup.Settling();
+        settling.add(5, true, 0.01);
+        settling.add(5, true, 0.2);
+        settling.add(5, true, 0.2);
+        assertFalse(settling.settled(), "flat latency, but C2 still used a fifth of a core");
+        settling.add(5, true, 0.01);
+        settling.add(5, true, 0.01);
+        assertTrue(settling.settled());
+    }
+
+    @Test
+    void shouldReadTheCompileTimeFromThePerfCounters() {
+        final String out = "sun.os.hrt.frequency=1000000\njava.ci.totalTime=2500000\nsun.ci.totalCompiles=7\n";
+        assertEquals(2_500_000_000L, JitActivity.parse(out).orElseThrow(), "ticks of a 1 MHz timer, in ns");
+        assertTrue(JitActivity.parse("nothing here").isEmpty());
     }
 }

@@ -63,10 +63,15 @@ public final class KafkaRequestPublisher implements RequestPublisher, AutoClosea
     }
 
     /**
-     * Sends the request, and beside it the {@link ResponseEvent#queued queued marker} to the request's reply
-     * partition, so that the request results know of it before any worker does. Both are in flight together; only
-     * the request's acknowledgement decides the outcome, and the marker's is awaited (briefly) so that a lookup right
-     * after the answer finds the request. A lost marker costs the results only the description of the request.
+     * Sends the request, and beside an async or background one the {@link ResponseEvent#queued queued marker} to the
+     * request's reply partition, so that the request results know of it before any worker does: its client will
+     * look it up right after the 202. Both are in flight together; only the request's acknowledgement decides the
+     * outcome, and the marker's is awaited (briefly) so that a lookup right after the answer finds the request. A
+     * lost marker costs the results only the description of the request until the worker's first event.
+     *
+     * <p>A synchronous request gets no marker: its client is waiting on this connection, and the worker's events
+     * describe it (a started marker when the call lasts, the first event of the answer otherwise). A marker each
+     * would cost a record, a broker produce and a fetch for every reader of the events topic, per request.
      */
     @Override
     public void publish(final RequestEnvelope envelope) throws PublishException {
@@ -79,9 +84,11 @@ public final class KafkaRequestPublisher implements RequestPublisher, AutoClosea
             if (request.isDone()) {
                 request.get(); // failed already (send() gave up waiting for metadata): no marker, no second wait
             }
-            final Future<RecordMetadata> marker = producer.send(marker(envelope));
+            final Future<RecordMetadata> marker = envelope.detached() ? producer.send(marker(envelope)) : null;
             request.get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
-            awaitMarker(envelope.id(), marker, deadline);
+            if (marker != null) {
+                awaitMarker(envelope.id(), marker, deadline);
+            }
         } catch (final ExecutionException e) {
             throw failure(e.getCause());
         } catch (final TimeoutException e) {

@@ -3,6 +3,7 @@ package io.llmgw.gateway;
 import io.llmgw.limits.UsageRecord;
 import io.llmgw.schemas.DeadLetterHeaders;
 import io.llmgw.schemas.Decoded;
+import io.llmgw.schemas.Endpoint;
 import io.llmgw.schemas.JsonSerde;
 import io.llmgw.schemas.ResponseEvent;
 import io.llmgw.schemas.Topics;
@@ -27,6 +28,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableSet;
@@ -114,12 +116,13 @@ public final class RequestResultsTopology {
 
     /**
      * Persistent (a deployment keeps an hour of results: too much for the heap), changelogged so that another
-     * instance takes the results over in a rebalance, no cache so that a lookup sees every update at once. The
+     * instance takes the results over in a rebalance, cached so that the changelog gets one record per request and
+     * commit rather than one per state (lookups read through the cache, so they still see every update at once). The
      * changelog is compacted: a forgotten request's tombstone removes it there too.
      */
     private static StoreBuilder<KeyValueStore<String, byte[]>> storeBuilder() {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(), Serdes.ByteArray())
-                .withCachingDisabled()
+                .withCachingEnabled()
                 .withLoggingEnabled(Map.of(
                         TopicConfig.SEGMENT_MS_CONFIG, "600000",
                         TopicConfig.DELETE_RETENTION_MS_CONFIG, "600000",
@@ -147,6 +150,11 @@ public final class RequestResultsTopology {
         private final KeyNames names;
         private final Consumer<UsageRecord> written;
         private final Map<String, Long> deadlineOf = new HashMap<>();
+        /**
+         * Running requests whose chunks change nothing here (every endpoint but Responses, whose final chunk holds
+         * the response object): their chunks are recognised by {@link EventPeek#isChunkOf} and skipped without a decode.
+         */
+        private final Set<String> quietChunks = new HashSet<>();
         private final NavigableSet<Unfinished> byDeadline = new TreeSet<>();
         private ProcessorContext<String, byte[]> context;
         private KeyValueStore<String, byte[]> store;
@@ -207,6 +215,9 @@ public final class RequestResultsTopology {
                 deadLetter(record, "an events record without a key");
                 return;
             }
+            if (quietChunks.contains(record.key()) && EventPeek.isChunkOf(record.key(), record.value())) {
+                return;
+            }
             switch (events.decode(record.value())) {
                 case Decoded.Ok<ResponseEvent> ok when record.key().equals(ok.value().id())
                         && ok.value().type() != null -> {
@@ -255,6 +266,12 @@ public final class RequestResultsTopology {
         }
 
         private void index(final RequestState state) {
+            if (state.status() == RequestStatus.RUNNING && state.endpoint() != null
+                    && state.endpoint() != Endpoint.RESPONSES) {
+                quietChunks.add(state.id());
+            } else {
+                quietChunks.remove(state.id());
+            }
             final Long indexed = deadlineOf.remove(state.id());
             if (indexed != null) {
                 byDeadline.remove(new Unfinished(indexed, state.id()));
@@ -275,6 +292,7 @@ public final class RequestResultsTopology {
                     if (expired != state) {
                         store.put(overdue.id(), encode(expired));
                         writeUsage(expired, now);
+                        quietChunks.remove(overdue.id());
                     }
                 }
             }
@@ -293,6 +311,7 @@ public final class RequestResultsTopology {
             }
             forgotten.forEach(id -> {
                 store.delete(id);
+                quietChunks.remove(id);
                 final Long indexed = deadlineOf.remove(id);
                 if (indexed != null) {
                     byDeadline.remove(new Unfinished(indexed, id));

@@ -21,7 +21,8 @@ import java.util.Set;
  *
  * @param id           request id
  * @param status       where it stands
- * @param model        the model asked for (from the gateway's queued marker; null if that was never seen)
+ * @param model        the model asked for (from the first event that describes the request: the queued marker of
+ *                     an async submit, else the worker's first event or started marker; null until one is seen)
  * @param endpoint     the OpenAI operation, or null when unknown
  * @param stream       whether the client asked for SSE
  * @param detached     whether it was an async submit
@@ -87,8 +88,11 @@ public record RequestState(
      */
     public RequestState apply(final ResponseEvent event, final long offset, final long timestampMs, final long nowMs) {
         RequestState next = offset < firstOffset ? withFirstOffset(offset) : this;
-        if (event.type() == EventType.QUEUED && event.data() != null) {
-            next = next.describedBy(Json.MAPPER.convertValue(event.data(), QueuedRequest.class));
+        if (next.model == null) {
+            final QueuedRequest described = describedBy(event);
+            if (described != null) {
+                next = next.describedBy(described);
+            }
         }
         if (next.status.isFinal()) {
             return next;
@@ -163,6 +167,20 @@ public record RequestState(
         }
         return ApiError.fromBody(httpStatus(event), data, "the request failed without an explanation").toJson()
                 .get("error");
+    }
+
+    /**
+     * What an event says the request is: an attempt's first event and the markers carry it ({@code request}); a
+     * queued marker of an older version only in its data.
+     */
+    private static QueuedRequest describedBy(final ResponseEvent event) {
+        if (event.request() != null) {
+            return event.request();
+        }
+        if (event.type() == EventType.QUEUED && event.data() != null && event.data().isObject()) {
+            return Json.MAPPER.convertValue(event.data(), QueuedRequest.class);
+        }
+        return null;
     }
 
     private RequestState describedBy(final QueuedRequest queued) {

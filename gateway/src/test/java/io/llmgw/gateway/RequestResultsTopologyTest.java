@@ -233,5 +233,40 @@ class RequestResultsTopologyTest {
         assertEquals("expired", records.get(1).outcome());
         assertEquals(-1, records.get(1).queueWaitMs(), "no worker started it");
         assertEquals(false, records.get(1).usageReported());
+    @Test
+    void shouldSkipTheChunksOfARunningRequestButStillDeadLetterABrokenOneAndTakeItsEnd() {
+        final org.apache.kafka.streams.TestOutputTopic<String, byte[]> dlq = driver.createOutputTopic(TOPICS.dlqName(),
+                new org.apache.kafka.common.serialization.StringDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer());
+        final RequestEnvelope request = request("req_s", T0 + 60_000);
+        send(ResponseEvent.chunk(request, 0, Events.chatChunk("Hel")), T0);
+        final RequestState running = state("req_s");
+        assertEquals(RequestStatus.RUNNING, running.status());
+        assertEquals("m", running.model(), "described by its first chunk");
+
+        for (int seq = 1; seq <= 50; seq++) {
+            send(ResponseEvent.chunk(request, seq, Events.chatChunk("lo")), T0 + seq);
+        }
+        assertEquals(running, state("req_s"), "later chunks change nothing");
+        events.pipeInput("req_s", "{\"id\":\"req_s\",\"seq\":51,\"type\":\"chunk\",\"data\":{\"x\":"
+                .getBytes(StandardCharsets.UTF_8), T0 + 60);
+        assertEquals(1, dlq.readRecordsToList().size(), "a truncated chunk is still dead-lettered");
+        send(ResponseEvent.complete(request, 51, null), T0 + 70);
+
+        assertEquals(RequestStatus.COMPLETED, state("req_s").status());
+    }
+
+    @Test
+    void shouldStillReadTheChunksOfAResponsesStreamForItsFinalResponse() {
+        final RequestEnvelope request = new RequestEnvelope("req_r", Endpoint.RESPONSES, "m", true, Json.object(), T0,
+                T0 + 60_000, 0, "gw", null, 1, false);
+        send(ResponseEvent.chunk(request, 0, Json.MAPPER.createObjectNode().put("type", "response.created")), T0);
+        final com.fasterxml.jackson.databind.node.ObjectNode done = Json.MAPPER.createObjectNode()
+                .put("type", "response.completed");
+        done.putObject("response").put("id", "resp_1").put("status", "completed");
+        send(ResponseEvent.chunk(request, 1, done), T0 + 1);
+
+        assertEquals("resp_1", state("req_r").response().path("id").asText(),
+                "a Responses request's chunks are not skipped: the last one holds the response");
     }
 }

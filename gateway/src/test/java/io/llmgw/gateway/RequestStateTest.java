@@ -109,14 +109,28 @@ class RequestStateTest {
 
     @Test
     void shouldStartItsReplayAtTheEarliestEventWhenTheMarkerArrivesLate() {
-        final RequestState running = RequestState.first(ResponseEvent.started(REQUEST), 2, 45, T0, T0 + 5);
-        assertNull(running.model(), "not described until the marker is seen");
+        final RequestState running = RequestState.first(ResponseEvent.chunk(REQUEST, 1, Events.completion("b")), 2,
+                45, T0, T0 + 5);
+        assertNull(running.model(), "a later chunk does not say what the request is");
 
         final RequestState described = running.apply(ResponseEvent.queued(REQUEST), 44, T0, T0 + 6);
 
         assertEquals(44, described.firstOffset());
         assertEquals(RequestStatus.RUNNING, described.status(), "the marker never moves a request back");
         assertEquals("m", described.model());
+    }
+
+    @Test
+    void shouldLearnWhatASynchronousRequestIsFromItsFirstEventOrTheStartedMarker() {
+        final RequestState completed = RequestState.first(ResponseEvent.complete(REQUEST, 0, Events.completion("a")),
+                2, 44, T0, T0 + 5);
+        assertEquals("m", completed.model(), "an attempt's first event describes the request");
+        assertEquals(REQUEST.keyId(), completed.keyId());
+        assertEquals(RequestStatus.COMPLETED, completed.status());
+
+        final RequestState running = RequestState.first(ResponseEvent.started(REQUEST), 2, 44, T0, T0 + 5);
+        assertEquals("m", running.model(), "so does the started marker of a call that lasts");
+        assertEquals(RequestStatus.RUNNING, running.status());
     }
 
     @Test

@@ -42,6 +42,11 @@ final class ActiveRequest {
         return nextSeq++;
     }
 
+    /** Whether an event of this attempt (chunk or terminal) has taken a seq. */
+    boolean hasSentEvents() {
+        return nextSeq > 0;
+    }
+
     boolean streamStarted() {
         return streamStarted;
     }

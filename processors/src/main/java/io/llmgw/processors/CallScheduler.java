@@ -44,6 +44,9 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class CallScheduler implements AutoCloseable {
 
+    /** How long a started call runs silently before the started marker tells the request results it is running. */
+    static final Duration STARTED_MARKER_AFTER = Duration.ofMillis(250);
+
     /** Stops and resumes reading the model topic (Kafka Streams' pause and resume in production). */
     interface Backpressure {
         void pause();
@@ -242,9 +245,22 @@ final class CallScheduler implements AutoCloseable {
         running++;
         call.started(new ActiveRequest(request, now));
         metrics.started(call, now);
-        call.lane().put(InFlightEntry.running(request, false));
-        sender.send(ResponseEvent.started(request), () -> { });
+        // no store write here: a failover re-runs a waiting and a running entry alike (as the next attempt), so
+        // "running" would cost a changelog record per request and change nothing; only the first chunk is written
+        final ActiveRequest started = call.active();
+        loop.schedule(STARTED_MARKER_AFTER.toMillis(), () -> markStarted(call, started));
         tries.begin(call, now);
+    }
+
+    /**
+     * Tells the request results that {@code started} is running, when it still is {@link #STARTED_MARKER_AFTER} after
+     * its start and has sent nothing yet. A call that answers sooner needs no marker: its first event says as much,
+     * and a marker for every call cost each request one more record and a fetch for every reader of the events topic.
+     */
+    private void markStarted(final ScheduledCall call, final ActiveRequest started) {
+        if (holds(call) && call.active() == started && !started.hasSentEvents()) {
+            sender.send(ResponseEvent.started(call.request()), () -> { });
+        }
     }
 
     /** The try's HTTP call is running; it is aborted at once by a cancel. */

@@ -8,6 +8,7 @@ import io.llmgw.schemas.Decoded;
 import io.llmgw.schemas.EventType;
 import io.llmgw.schemas.JsonSerde;
 import io.llmgw.schemas.RequestEnvelope;
+import io.llmgw.schemas.QueuedRequest;
 import io.llmgw.schemas.ResponseEvent;
 import io.llmgw.schemas.Topics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -124,7 +125,8 @@ class WorkerTopologyTest {
 
         final List<ResponseEvent> out = events.readValuesToList();
         assertEquals(3, out.size());
-        assertEquals(new ResponseEvent("req_1", 0, EventType.CHUNK, null, CHUNK_A, null, 2, 1), out.get(0));
+        assertEquals(new ResponseEvent("req_1", 0, EventType.CHUNK, null, CHUNK_A, null, 2, 1,
+                QueuedRequest.of(chat("req_1", true))), out.get(0));
         assertEquals(new ResponseEvent("req_1", 1, EventType.CHUNK, null, CHUNK_B, null, 2, 1), out.get(1));
         assertEquals(new ResponseEvent("req_1", 2, EventType.COMPLETE, null, null, null, 2, 1), out.get(2));
         assertNull(inFlight().get("req_1"), "a finished request leaves the in-flight store");
@@ -332,10 +334,13 @@ class WorkerTopologyTest {
     }
 
     @Test
-    void shouldEmitOneStartedMarkerOutsideTheReplySequenceWhenARequestIsAdmitted() {
+    void shouldEmitOneStartedMarkerOutsideTheReplySequenceWhenACallStaysSilentForAWhile() {
         start(model(4));
         send(chat("req_1", true));
         final FakeUpstream.FakeCall call = upstream.nextCall();
+        advance(CallScheduler.STARTED_MARKER_AFTER.minusMillis(1));
+        assertTrue(events.markers().isEmpty(), "not before the call has been silent for STARTED_MARKER_AFTER");
+        advance(Duration.ofMillis(1));
         call.chunk(CHUNK_A);
         call.complete(null);
         tick();
@@ -345,8 +350,23 @@ class WorkerTopologyTest {
         assertEquals(EventType.STARTED, markers.getFirst().type());
         assertEquals(ResponseEvent.MARKER_SEQ, markers.getFirst().seq());
         assertEquals(2, markers.getFirst().replyPartition(), "on the asking gateway's partition");
+        assertEquals("test-model", markers.getFirst().request().model(), "it describes the request");
         assertEquals(List.of(0L, 1L), events.readValuesToList().stream().map(ResponseEvent::seq).toList(),
                 "the reply's seqs are not shifted by the marker");
+    }
+
+    @Test
+    void shouldSendNoStartedMarkerWhenTheFirstEventComesSoonerAndDescribeTheRequestInIt() {
+        start(model(4));
+        send(chat("req_1", false));
+        upstream.nextCall().complete(body("{\"id\":\"done\"}"));
+        advance(CallScheduler.STARTED_MARKER_AFTER.multipliedBy(2));
+
+        assertTrue(events.markers().isEmpty());
+        final ResponseEvent complete = events.readValue();
+        assertEquals(EventType.COMPLETE, complete.type());
+        assertEquals("test-model", complete.request().model(), "the first event says what the request is");
+        assertEquals("key-1", complete.request().keyId());
     }
 
     @Test
