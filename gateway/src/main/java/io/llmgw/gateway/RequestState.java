@@ -94,13 +94,16 @@ public record RequestState(
                 next = next.describedBy(described);
             }
         }
+        if (event.request() != null && event.request().startedAtMs() > 0) {
+            next = next.startedAt(event.request().startedAtMs()); // the worker's word, marker or not
+        }
         if (next.status.isFinal()) {
             return next;
         }
         return switch (event.type()) {
             case QUEUED -> next;
             case STARTED -> (next.status == RequestStatus.RUNNING ? next : next.moved(RequestStatus.RUNNING, nowMs))
-                    .startedAt(timestampMs);
+                    .startedAt(timestampMs); // kept only when the marker did not say (an older worker)
             case CHUNK -> {
                 final RequestState running = next.status == RequestStatus.RUNNING ? next
                         : next.moved(RequestStatus.RUNNING, nowMs);

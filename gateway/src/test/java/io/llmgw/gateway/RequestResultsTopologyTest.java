@@ -233,6 +233,8 @@ class RequestResultsTopologyTest {
         assertEquals("expired", records.get(1).outcome());
         assertEquals(-1, records.get(1).queueWaitMs(), "no worker started it");
         assertEquals(false, records.get(1).usageReported());
+    }
+
     @Test
     void shouldSkipTheChunksOfARunningRequestButStillDeadLetterABrokenOneAndTakeItsEnd() {
         final org.apache.kafka.streams.TestOutputTopic<String, byte[]> dlq = driver.createOutputTopic(TOPICS.dlqName(),
