@@ -3,6 +3,7 @@ package io.llmgw.app;
 import io.llmgw.app.broker.BrokerLib;
 import io.llmgw.app.broker.EmbeddedKafkaCluster;
 import io.llmgw.app.keys.KeysCommand;
+import io.llmgw.app.usage.UsageCommand;
 import io.llmgw.app.ops.LogFormat;
 import io.llmgw.settings.KafkaClientProps;
 import io.llmgw.settings.Settings;
@@ -35,6 +36,8 @@ public final class Llmgw {
               worker [--model NAME]  workers for the configured models (all of them, or only NAME)
               sim                    the OpenAI-compatible LLM simulator alone (SIM_PORT, default 8100)
               keys <command>         managed API keys: create, list, update, revoke (llmgw keys --help)
+              usage [--key NAME] [--since DURATION]
+                                     requests and tokens per key and model, from the llm.usage topic
               bench [--quick]        the benchmark (see BENCHMARKS.md; run by ./llmgw from the bench module)
               help                   this text
 
@@ -50,7 +53,7 @@ public final class Llmgw {
         final Settings settings = Settings.load();
         // before the first logger: logback reads LOG_FORMAT and LOG_LEVEL when it starts, and knows nothing of .env
         LogFormat.apply(settings);
-        if (command.equals("keys")) {
+        if (command.equals("keys") || command.equals("usage")) {
             // its standard output is its answer (the secret alone on the last line): logs go to standard error
             System.setProperty("LOG_TARGET", "System.err");
         }
@@ -64,6 +67,7 @@ public final class Llmgw {
             case "worker" -> Roles.runUntilStopped(Roles.workers(settings, option(rest, "--model")));
             case "sim" -> Roles.runUntilStopped(Roles.simulator(settings));
             case "keys" -> System.exit(KeysCommand.run(settings, rest, System.out, System.err));
+            case "usage" -> System.exit(UsageCommand.run(settings, rest, System.out, System.err));
             case "help", "--help", "-h" -> System.out.print(USAGE);
             default -> {
                 System.err.println("unknown command: " + command);

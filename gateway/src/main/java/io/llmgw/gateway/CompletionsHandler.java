@@ -37,23 +37,33 @@ final class CompletionsHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(CompletionsHandler.class);
 
-    /** How a request ended, for the metrics: the model (when it was a known one) and the status sent. */
-    private record Served(String model, int status) {
+    /**
+     * How a request ended, for the metrics: the model (when it was a known one), the status sent, and the key's
+     * id when it got past the key check (null before).
+     */
+    private record Served(String model, int status, String keyId) {
+        Served(final String model, final int status) {
+            this(model, status, null);
+        }
     }
 
     private final GatewayConfig config;
     private final RequestAdmission admission;
+    private final LimitGate limits;
     private final RequestPublisher publisher;
     private final PendingReplies replies;
     private final RequestIdMint ids;
     private final GatewayMetrics metrics;
+    private final KeyNames keyNames;
     private final Clock clock;
 
-    CompletionsHandler(final GatewayConfig config, final RequestAdmission admission, final RequestPublisher publisher,
-                       final PendingReplies replies, final RequestIdMint ids, final GatewayMetrics metrics,
-                       final Clock clock) {
+    CompletionsHandler(final GatewayConfig config, final RequestAdmission admission, final LimitGate limits,
+                       final RequestPublisher publisher, final PendingReplies replies, final RequestIdMint ids,
+                       final GatewayMetrics metrics, final KeyNames keyNames, final Clock clock) {
         this.config = config;
         this.admission = admission;
+        this.limits = limits;
+        this.keyNames = keyNames;
         this.publisher = publisher;
         this.replies = replies;
         this.ids = ids;
@@ -66,6 +76,7 @@ final class CompletionsHandler {
         final Served served = serve(ctx, endpoint, GatewayHttp.requestId(ctx), startedNanos);
         metrics.recordRequest(served.model(), endpoint, served.status(),
                 Duration.ofNanos(System.nanoTime() - startedNanos));
+        metrics.recordKeyRequest(keyNames.of(served.keyId()), served.status());
     }
 
     private static ReplyWriter.Format formatOf(final Endpoint endpoint) {
@@ -76,11 +87,47 @@ final class CompletionsHandler {
             throws InterruptedException {
         return switch (admission.admit(ctx, endpoint)) {
             case Admission.Refused refused -> refuse(ctx, refused.model(), refused.error());
-            // an async submit answers at once, streaming or not; a background response streams if it was asked to
-            case Admission.Admitted admitted when admitted.async() && !(admitted.clientStreams()
-                    && admitted.request().endpoint() == Endpoint.RESPONSES) -> publishDetached(ctx, id, admitted);
-            case Admission.Admitted admitted -> publishAndAnswer(ctx, id, admitted, startedNanos);
+            case Admission.Admitted admitted -> {
+                final Served served = limitedThenServed(ctx, id, admitted, startedNanos);
+                yield new Served(served.model(), served.status(), admitted.keyId());
+            }
         };
+    }
+
+    /**
+     * A limited key's request reserves its place first (and its response carries the rate-limit headers from then
+     * on); a place that was held for a request that never reached Kafka is given back.
+     */
+    private Served limitedThenServed(final Context ctx, final String id, final Admission.Admitted admitted,
+                                     final long startedNanos) throws InterruptedException {
+        final long receivedAtMs = clock.millis();
+        final LimitGate.Outcome limit = limits.check(ctx, id, admitted, receivedAtMs + admitted.timeout().toMillis());
+        if (limit instanceof LimitGate.Outcome.Refused refused) {
+            return refuse(ctx, admitted.request().model(), refused.error());
+        }
+        final Published published = new Published();
+        try {
+            // an async submit answers at once, streaming or not; a background response streams if it was asked to
+            if (admitted.async() && !(admitted.clientStreams()
+                    && admitted.request().endpoint() == Endpoint.RESPONSES)) {
+                return publishDetached(ctx, id, admitted, published);
+            }
+            final Served served = publishAndAnswer(ctx, id, admitted, startedNanos, published);
+            // a JSON answer leaves when the handler returns, after this; a detached one runs on and its usage frees it
+            if (published.maybe && !admitted.async()) {
+                limits.finished(limit);
+            }
+            return served;
+        } finally {
+            if (!published.maybe) {
+                limits.giveBack(limit);
+            }
+        }
+    }
+
+    /** Whether the request may have reached Kafka: then its usage record, not a release, frees its place. */
+    private static final class Published {
+        private boolean maybe;
     }
 
     private RequestEnvelope envelope(final String id, final Admission.Admitted admitted) {
@@ -94,13 +141,16 @@ final class CompletionsHandler {
      * An async submit or a background response: published as detached (a disconnect never cancels it; the worker
      * still ends it at its deadline), answered at once with where to find it. Nobody waits here for its reply.
      */
-    private Served publishDetached(final Context ctx, final String id, final Admission.Admitted admitted) {
+    private Served publishDetached(final Context ctx, final String id, final Admission.Admitted admitted,
+                                   final Published published) {
         final String model = admitted.request().model();
         final RequestEnvelope envelope = envelope(id, admitted);
         try {
+            published.maybe = true;
             publisher.publish(envelope);
         } catch (final PublishException e) {
             LOG.warn("async request {} for {} not published: {}", id, model, e.getMessage());
+            published.maybe = e.outcomeUnknown();
             if (e.outcomeUnknown()) {
                 cancel(id, CancelReason.PUBLISH_FAILED);
             }
@@ -123,7 +173,7 @@ final class CompletionsHandler {
     }
 
     private Served publishAndAnswer(final Context ctx, final String id, final Admission.Admitted admitted,
-                                    final long startedNanos) throws InterruptedException {
+                                    final long startedNanos, final Published published) throws InterruptedException {
         final RequestValidator.Outcome.Accepted request = admitted.request();
         final RequestEnvelope envelope = envelope(id, admitted);
         final long deadlineNanos = startedNanos + admitted.timeout().toNanos();
@@ -131,9 +181,11 @@ final class CompletionsHandler {
         final PendingReply pending = replies.register(id);
         try {
             try {
+                published.maybe = true;
                 publisher.publish(envelope);
             } catch (final PublishException e) {
                 LOG.warn("request {} for {} not published: {}", id, request.model(), e.getMessage());
+                published.maybe = e.outcomeUnknown();
                 if (e.outcomeUnknown()) {
                     cancel(id, CancelReason.PUBLISH_FAILED);
                 }

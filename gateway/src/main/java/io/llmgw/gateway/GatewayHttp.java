@@ -41,11 +41,22 @@ import java.util.function.BooleanSupplier;
  * @param metrics         the Prometheus registry behind {@code /metrics}
  * @param requests        where {@code /v1/requests/{id}} finds a request's state
  * @param eventLog        where {@code /v1/requests/{id}/events} reads a request's events
+ * @param limits          the per-key limit check between admission and publishing
+ * @param keyNames        key names for the per-key metrics
  */
 public record GatewayHttp(GatewayConfig config, ModelCatalog models, RequestPublisher publisher,
                           PendingReplies replies, RequestIdMint ids, BooleanSupplier accepting,
                           Readiness readiness, GatewayMetrics metrics, RequestDirectory requests,
-                          EventLog eventLog, BearerAuth auth) {
+                          EventLog eventLog, BearerAuth auth, LimitGate limits, KeyNames keyNames) {
+
+    /** Without limits: every key's requests pass uncounted (tests of the other routes). */
+    public GatewayHttp(final GatewayConfig config, final ModelCatalog models, final RequestPublisher publisher,
+                       final PendingReplies replies, final RequestIdMint ids, final BooleanSupplier accepting,
+                       final Readiness readiness, final GatewayMetrics metrics, final RequestDirectory requests,
+                       final EventLog eventLog, final BearerAuth auth) {
+        this(config, models, publisher, replies, ids, accepting, readiness, metrics, requests, eventLog, auth,
+                LimitGate.NONE, KeyNames.STATIC);
+    }
 
     public static final String REQUEST_ID_HEADER = "X-Request-Id";
     /** The readiness check that {@code /health} answers too: false once an internal loop of the process died. */
@@ -58,8 +69,8 @@ public record GatewayHttp(GatewayConfig config, ModelCatalog models, RequestPubl
     /** The Javalin app, not yet started. */
     public Javalin create() {
         final CompletionsHandler completions = new CompletionsHandler(config,
-                new RequestAdmission(config, auth, models, accepting, new PreviousResponses(requests)), publisher,
-                replies, ids, metrics, Clock.systemUTC());
+                new RequestAdmission(config, auth, models, accepting, new PreviousResponses(requests)), limits,
+                publisher, replies, ids, metrics, keyNames, Clock.systemUTC());
         final RequestsHandler lookups = new RequestsHandler(config, auth, requests, eventLog);
         final ResponsesHandler responses = new ResponsesHandler(lookups, requests, publisher, metrics,
                 Clock.systemUTC());

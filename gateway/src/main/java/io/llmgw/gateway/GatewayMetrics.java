@@ -1,8 +1,11 @@
 package io.llmgw.gateway;
 
+import io.llmgw.limits.LimitDecision;
+import io.llmgw.limits.UsageRecord;
 import io.llmgw.schemas.CancelReason;
 import io.llmgw.schemas.Endpoint;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -38,6 +41,83 @@ public final class GatewayMetrics {
     /** Meters in the process's registry, which then also serves JVM and Kafka client metrics on {@code /metrics}. */
     public GatewayMetrics(final PrometheusMeterRegistry registry) {
         this.registry = registry;
+        // registered up front: a gateway whose keys have no limits still shows that it checked none
+        limitChecks();
+        limitsUnavailable();
+        for (final LimitDecision.RefusedBy limit : LimitDecision.RefusedBy.values()) {
+            limitRefusals(limit);
+        }
+    }
+
+    /**
+     * {@code llmgw_gateway_limit_check_seconds}: the round trip of one reservation (send to the key's owner, its
+     * answer read back), a summary with p50 and p99 computed here, because this is the number a limit costs each
+     * request of a limited key, and it is a millisecond or two: the latency histograms' buckets start at 5 ms (and a
+     * timer with buckets exports no quantiles), so it is a summary in seconds instead.
+     */
+    public void recordLimitCheck(final Duration elapsed) {
+        limitChecks().record(elapsed.toNanos() / 1e9);
+    }
+
+    /** A request of a limited key refused by {@code limit}; per key, {@code llmgw_key_requests_total} has status 429. */
+    public void recordLimitRefusal(final LimitDecision.RefusedBy limit) {
+        limitRefusals(limit).increment();
+    }
+
+    /** A reservation that got no answer in time ({@code GATEWAY_LIMITS_UNAVAILABLE} decided). */
+    public void recordLimitsUnavailable() {
+        limitsUnavailable().increment();
+    }
+
+    /**
+     * {@code llmgw_key_requests_total{key,status}}: every answer this gateway gave, by key name ({@link KeyNames}:
+     * managed names, {@code static}, {@code none}; never a secret) and status, refusals included.
+     */
+    public void recordKeyRequest(final String keyName, final int status) {
+        Counter.builder("llmgw.key.requests")
+                .description("Requests answered, by API key name and status")
+                .tag("key", keyName)
+                .tag("status", Integer.toString(status))
+                .register(registry)
+                .increment();
+    }
+
+    /**
+     * {@code llmgw_key_tokens_total{key,kind}}: tokens of finished requests by key name, counted from the usage
+     * records this gateway's request results write (each request by exactly one gateway: sum over instances).
+     */
+    public void recordUsage(final UsageRecord usage) {
+        tokens(usage.keyName(), "prompt").increment(usage.promptTokens());
+        tokens(usage.keyName(), "completion").increment(usage.completionTokens());
+    }
+
+    private Counter tokens(final String keyName, final String kind) {
+        return Counter.builder("llmgw.key.tokens")
+                .description("Tokens of finished requests, by API key name and kind (prompt, completion)")
+                .tag("key", keyName)
+                .tag("kind", kind)
+                .register(registry);
+    }
+
+    private DistributionSummary limitChecks() {
+        return DistributionSummary.builder("llmgw.gateway.limit.check")
+                .description("Round trip of a rate-limit reservation to the key's owner")
+                .baseUnit("seconds")
+                .publishPercentiles(0.5, 0.99)
+                .register(registry);
+    }
+
+    private Counter limitsUnavailable() {
+        return Counter.builder("llmgw.gateway.limits.unavailable")
+                .description("Reservations that got no answer in time (GATEWAY_LIMITS_UNAVAILABLE applied)")
+                .register(registry);
+    }
+
+    private Counter limitRefusals(final LimitDecision.RefusedBy limit) {
+        return Counter.builder("llmgw.gateway.limit.refusals")
+                .description("Requests refused with 429 by a key's limit: requests, tokens, concurrent")
+                .tag("limit", limit.name().toLowerCase(java.util.Locale.ROOT))
+                .register(registry);
     }
 
     public PrometheusMeterRegistry registry() {

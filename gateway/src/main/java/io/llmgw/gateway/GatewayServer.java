@@ -54,6 +54,8 @@ public final class GatewayServer implements AutoCloseable {
     private final ReplyConsumer replyConsumer;
     private final ModelDirectory models;
     private final KeyDirectory keys;
+    private final LimitReservations reservations;
+    private final LimitsApp limits;
     private final PendingReplies pending;
     private final Javalin http;
     private final RequestResults results;
@@ -67,7 +69,10 @@ public final class GatewayServer implements AutoCloseable {
         this.resources = resources;
         final Topics topics = config.topics();
         final TopicAdmin.TopicLayout layout = TopicAdmin.TopicLayout.from(settings);
-        TopicAdmin.ensure(KafkaClientProps.common(settings), layout, TopicAdmin.coreTopics(topics, layout), KAFKA_TIMEOUT);
+        final LimitsConfig limitsConfig = LimitsConfig.from(settings);
+        final List<TopicAdmin.Spec> needed = new ArrayList<>(TopicAdmin.coreTopics(topics, layout));
+        needed.addAll(TopicAdmin.limitTopics(topics, limitsConfig.partitions()));
+        TopicAdmin.ensure(KafkaClientProps.common(settings), layout, needed, KAFKA_TIMEOUT);
 
         this.probe = opened(new ClusterProbe(Admin.create(KafkaClientProps.common(settings))));
         final int eventPartitions = partitionCount(probe.admin(), topics.events().name());
@@ -81,6 +86,9 @@ public final class GatewayServer implements AutoCloseable {
         this.replyConsumer = opened(ReplyConsumer.start(settings, config, claims, pending, failure));
         this.models = opened(ModelDirectory.start(settings, config, failure));
         this.keys = opened(KeyDirectory.start(settings, config, failure));
+        this.reservations = opened(LimitReservations.start(settings, config, limitsConfig, failure));
+        this.limits = opened(LimitsApp.start(settings, config, failure));
+        final KeyNames keyNames = new KeyNames(keys, !config.apiKeys().isEmpty());
 
         opened(new KafkaClientMetrics(publisher.producer())).bindTo(registry);
         opened(new KafkaClientMetrics(replyConsumer.consumer())).bindTo(registry);
@@ -92,6 +100,8 @@ public final class GatewayServer implements AutoCloseable {
         metrics.countUnreadable(topics.events().name(), "gateway-replies", replyConsumer::unreadable);
         metrics.countUnreadable(topics.models().name(), "gateway-models", models::unreadable);
         metrics.countUnreadable(topics.keys().name(), "gateway-keys", keys::unreadable);
+        metrics.countUnreadable(topics.limitDecisions().name(), "gateway-limit-decisions", reservations::unreadable);
+        opened(new KafkaStreamsMetrics(limits.kafkaStreams())).bindTo(registry);
         final HttpClient peers = opened(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(PEER_TIMEOUT).build());
         final RequestLocator locator = new RequestLocator(peers, PEER_TIMEOUT, config.gatewayId());
@@ -100,13 +110,14 @@ public final class GatewayServer implements AutoCloseable {
                 () -> !closing && !failure.hasFailed() && replyConsumer.isReady(),
                 this::checks, metrics, locator, KafkaEventLog.create(settings, config),
                 // the one key check of this instance, shared by every route that needs one
-                new BearerAuth(config.apiKeys(), keys, java.time.Clock.systemUTC())).create();
+                new BearerAuth(config.apiKeys(), keys, java.time.Clock.systemUTC()),
+                new LimitGate(reservations, limitsConfig, metrics), keyNames).create();
         http.start(config.host(), config.port());
         // started after the server listens: its interactive-query address is this instance's actual HTTP port
         try {
             final String events = topics.events().name();
             this.results = opened(RequestResults.start(settings, config, http.port(), failure,
-                    partition -> endOffset(probe.admin(), events, partition)));
+                    partition -> endOffset(probe.admin(), events, partition), keyNames, metrics::recordUsage));
             opened(new KafkaStreamsMetrics(results.kafkaStreams())).bindTo(registry);
         } catch (final RuntimeException e) {
             http.stop();
@@ -239,6 +250,8 @@ public final class GatewayServer implements AutoCloseable {
         checks.put("replies", claims.isAlive() && replyConsumer.isReady());
         checks.put("models", models.isLoaded());
         checks.put("keys", keys.isLoaded());
+        // the counters of limited keys are owned and their answers heard: a limited key is not refused with 503
+        checks.put("limits", limits.isServing() && reservations.isReady());
         checks.put("results", results != null && results.isServing());
         return checks;
     }

@@ -85,20 +85,22 @@ final class RequestAdmission {
                     new Admission.Refused(accepted.model(),
                             ApiError.unavailable("The gateway is not ready to accept requests; try again shortly."));
             case RequestValidator.Outcome.Accepted accepted when endpoint == Endpoint.RESPONSES ->
-                    admitResponse(withHostsPrevious(accepted, keyId, ctx.header(Header.AUTHORIZATION)), keyId,
+                    admitResponse(withHostsPrevious(accepted, keyId, ctx.header(Header.AUTHORIZATION)), key,
                             timeout, scheduling);
             case RequestValidator.Outcome.Accepted accepted -> new Admission.Admitted(accepted, keyId, timeout,
-                    prefersAsync(ctx.header(PREFER)), scheduling, accepted.stream());
+                    prefersAsync(ctx.header(PREFER)), scheduling, accepted.stream(), key.key());
         };
     }
 
     /** A Responses request runs detached when it asks for {@code background}; {@code Prefer} does not apply. */
     private static Admission admitResponse(final RequestValidator.Outcome.Accepted accepted,
-                                           final String keyId, final Duration timeout,
+                                           final BearerAuth.Outcome.Allowed key, final Duration timeout,
                                            final SchedulingHeaders.Outcome.Scheduling scheduling) {
         return isBackground(accepted)
-                ? new Admission.Admitted(inBackground(accepted), keyId, timeout, true, scheduling, accepted.stream())
-                : new Admission.Admitted(accepted, keyId, timeout, false, scheduling, accepted.stream());
+                ? new Admission.Admitted(inBackground(accepted), key.keyId(), timeout, true, scheduling,
+                        accepted.stream(), key.key())
+                : new Admission.Admitted(accepted, key.keyId(), timeout, false, scheduling, accepted.stream(),
+                        key.key());
     }
 
     private RequestValidator.Outcome.Accepted withHostsPrevious(final RequestValidator.Outcome.Accepted accepted,

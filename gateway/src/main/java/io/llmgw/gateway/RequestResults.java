@@ -72,12 +72,20 @@ public final class RequestResults implements AutoCloseable {
     /** Starts the results app; returns without waiting for it to be RUNNING. */
     public static RequestResults start(final Settings settings, final GatewayConfig config, final int httpPort,
                                        final ProcessFailure failure, final EndOffsets ends) {
+        return start(settings, config, httpPort, failure, ends, KeyNames.STATIC, usage -> { });
+    }
+
+    /** Like the other {@code start}, naming keys in usage records with {@code names}, each shown to {@code written}. */
+    static RequestResults start(final Settings settings, final GatewayConfig config, final int httpPort,
+                                final ProcessFailure failure, final EndOffsets ends, final KeyNames names,
+                                final java.util.function.Consumer<io.llmgw.limits.UsageRecord> written) {
         final HostInfo self = new HostInfo(config.advertisedHost(), httpPort);
         final Path stateDir = StreamsProps.stateRoot(settings).resolve("gateway-" + config.gatewayId());
         final Properties props = streamsProperties(settings, config, self, stateDir);
         final ResultsProgress progress = new ResultsProgress();
         final KafkaStreams streams = new KafkaStreams(
-                RequestResultsTopology.build(config.topics(), config.resultRetention(), progress), props);
+                RequestResultsTopology.build(config.topics(), config.resultRetention(), progress, names, written),
+                props);
         // dead threads are replaced within limits; the app ending in ERROR is reported and brings the process down
         StreamsRunState.watch(streams, "the request results of gateway " + config.gatewayId(), LOG, failure);
         final RequestResults results = new RequestResults(streams, progress, ends, self,

@@ -1,5 +1,6 @@
 package io.llmgw.gateway;
 
+import io.llmgw.limits.UsageRecord;
 import io.llmgw.schemas.DeadLetterHeaders;
 import io.llmgw.schemas.Decoded;
 import io.llmgw.schemas.Endpoint;
@@ -34,6 +35,7 @@ import java.util.NavigableSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 
 /**
  * The gateway's own small Kafka Streams app: the events topic -> {@link RequestStateProcessor} -> the results store,
@@ -47,6 +49,7 @@ public final class RequestResultsTopology {
     static final String SOURCE = "events";
     static final String PROCESSOR = "request-state";
     static final String DLQ_SINK = "dlq";
+    static final String USAGE_SINK = "usage";
     static final String STAGE = "gateway-results";
     /** How long after its deadline a request nobody ended is called expired; the worker's own event comes first. */
     static final Duration EXPIRY_GRACE = Duration.ofSeconds(2);
@@ -60,18 +63,23 @@ public final class RequestResultsTopology {
     }
 
     public static Topology build(final Topics topics, final Duration retention) {
-        return build(topics, retention, new ResultsProgress());
+        return build(topics, retention, new ResultsProgress(), KeyNames.STATIC, usage -> { });
     }
 
-    /** Like {@link #build(Topics, Duration)}, reporting how far each partition has been read to {@code progress}. */
-    static Topology build(final Topics topics, final Duration retention, final ResultsProgress progress) {
+    /**
+     * Like {@link #build(Topics, Duration)}, reporting how far each partition has been read to {@code progress},
+     * naming keys in usage records with {@code names} and showing each record written to {@code written} (the
+     * metrics) on the stream thread.
+     */
+    static Topology build(final Topics topics, final Duration retention, final ResultsProgress progress,
+                          final KeyNames names, final Consumer<UsageRecord> written) {
         final Topology topology = new Topology();
         topology.addSource(SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
                 topics.events().name());
         topology.addProcessor(PROCESSOR, new ProcessorSupplier<String, byte[], String, byte[]>() {
             @Override
             public Processor<String, byte[], String, byte[]> get() {
-                return new RequestStateProcessor(topics.events().valueSerde(), retention, progress);
+                return new RequestStateProcessor(topics, retention, progress, names, written);
             }
 
             @Override
@@ -82,6 +90,9 @@ public final class RequestResultsTopology {
         // the one reader that sees every events record exactly once (one group for all gateways): it dead-letters
         topology.addSink(DLQ_SINK, topics.dlqName(), Serdes.String().serializer(), Serdes.ByteArray().serializer(),
                 PROCESSOR);
+        // keyed by key id: the limits app settles a key's reservations on the partition that owns its counters
+        topology.addSink(USAGE_SINK, topics.usage().name(), Serdes.String().serializer(),
+                Serdes.ByteArray().serializer(), PROCESSOR);
         return topology;
     }
 
@@ -121,7 +132,8 @@ public final class RequestResultsTopology {
     /**
      * Applies each event to its request's state; sends what cannot be read (no key, not an event, key and id
      * disagree, or an event the state cannot take) to the dead-letter topic; expires requests nobody ended soon after their deadline; forgets the
-     * ones past retention.
+     * ones past retention. Each request that reaches a final state, by an event or by expiry, writes its one usage
+     * record then ({@link UsageRecords} says why here).
      *
      * <p>Expiry is checked every {@link #EXPIRY_CHECK} against an in-memory index of the unfinished requests by
      * deadline (the few in flight, rebuilt from the store when the task starts), so that it costs nothing per finished
@@ -132,8 +144,11 @@ public final class RequestResultsTopology {
     static final class RequestStateProcessor implements Processor<String, byte[], String, byte[]> {
 
         private final JsonSerde<ResponseEvent> events;
+        private final JsonSerde<UsageRecord> usage;
         private final Duration retention;
         private final ResultsProgress progress;
+        private final KeyNames names;
+        private final Consumer<UsageRecord> written;
         private final Map<String, Long> deadlineOf = new HashMap<>();
         /**
          * Running requests whose chunks change nothing here (every endpoint but Responses, whose final chunk holds
@@ -153,11 +168,14 @@ public final class RequestResultsTopology {
             }
         }
 
-        RequestStateProcessor(final JsonSerde<ResponseEvent> events, final Duration retention,
-                              final ResultsProgress progress) {
-            this.events = events;
+        RequestStateProcessor(final Topics topics, final Duration retention, final ResultsProgress progress,
+                              final KeyNames names, final Consumer<UsageRecord> written) {
+            this.events = topics.events().valueSerde();
+            this.usage = topics.usage().valueSerde();
             this.retention = retention;
             this.progress = progress;
+            this.names = names;
+            this.written = written;
         }
 
         @Override
@@ -234,7 +252,17 @@ public final class RequestResultsTopology {
             if (next != previous) {
                 store.put(event.id(), encode(next));
                 index(next);
+                if (next.status().isFinal() && (previous == null || !previous.status().isFinal())) {
+                    writeUsage(next, record.timestamp());
+                }
             }
+        }
+
+        /** The request's one usage record; {@code finishedAtMs} is the terminal event's (or the expiry's) time. */
+        private void writeUsage(final RequestState finished, final long finishedAtMs) {
+            final UsageRecord record = UsageRecords.of(finished, names, finishedAtMs);
+            context.forward(new Record<>(record.keyId(), usage.encode(record), finishedAtMs), USAGE_SINK);
+            written.accept(record);
         }
 
         private void index(final RequestState state) {
@@ -263,6 +291,7 @@ public final class RequestResultsTopology {
                     final RequestState expired = state.expiredIfOverdue(now, EXPIRY_GRACE);
                     if (expired != state) {
                         store.put(overdue.id(), encode(expired));
+                        writeUsage(expired, now);
                         quietChunks.remove(overdue.id());
                     }
                 }

@@ -38,6 +38,9 @@ import java.util.Set;
  *                     request the {@code response} of its last response event ({@code response.completed}, ...);
  *                     else null
  * @param error        the OpenAI error object ({@code {"message", "type", "param", "code"}}) it ended with, else null
+ * @param startedAtMs  when a worker started its call (the {@code started} marker's timestamp), 0 before
+ * @param usage        the host's last reported {@code usage} object (a completion's, a stream's usage chunk, a
+ *                     final response's), else null: what its usage record counts
  */
 public record RequestState(
         String id,
@@ -55,7 +58,18 @@ public record RequestState(
         long firstOffset,
         int httpStatus,
         JsonNode response,
-        JsonNode error) {
+        JsonNode error,
+        long startedAtMs,
+        JsonNode usage) {
+
+    /** A state that has not heard of a start or of usage (tests, and states written before those fields). */
+    public RequestState(final String id, final RequestStatus status, final String model, final Endpoint endpoint,
+                        final boolean stream, final boolean detached, final String keyId, final long createdAtMs,
+                        final long deadlineMs, final long updatedAtMs, final long finishedAtMs, final int partition,
+                        final long firstOffset, final int httpStatus, final JsonNode response, final JsonNode error) {
+        this(id, status, model, endpoint, stream, detached, keyId, createdAtMs, deadlineMs, updatedAtMs, finishedAtMs,
+                partition, firstOffset, httpStatus, response, error, 0, null);
+    }
 
     /** The Responses stream events whose {@code response} is the final response object. */
     static final Set<String> FINAL_RESPONSE_EVENTS = Set.of("response.completed", "response.incomplete",
@@ -80,19 +94,26 @@ public record RequestState(
                 next = next.describedBy(described);
             }
         }
+        if (event.request() != null && event.request().startedAtMs() > 0) {
+            next = next.startedAt(event.request().startedAtMs()); // the worker's word, marker or not
+        }
         if (next.status.isFinal()) {
             return next;
         }
         return switch (event.type()) {
             case QUEUED -> next;
-            case STARTED -> next.status == RequestStatus.RUNNING ? next : next.moved(RequestStatus.RUNNING, nowMs);
+            case STARTED -> (next.status == RequestStatus.RUNNING ? next : next.moved(RequestStatus.RUNNING, nowMs))
+                    .startedAt(timestampMs); // kept only when the marker did not say (an older worker)
             case CHUNK -> {
                 final RequestState running = next.status == RequestStatus.RUNNING ? next
                         : next.moved(RequestStatus.RUNNING, nowMs);
-                yield running.withResponseOf(event.data());
+                yield running.withResponseOf(event.data()).withUsage(event.usage());
             }
-            case COMPLETE -> next.finished(RequestStatus.COMPLETED, 0,
-                    event.data() == null || event.data().isNull() ? next.response : event.data(), null, nowMs);
+            case COMPLETE -> {
+                final RequestState used = next.withUsage(event.usage());
+                yield used.finished(RequestStatus.COMPLETED, 0,
+                        event.data() == null || event.data().isNull() ? used.response : event.data(), null, nowMs);
+            }
             case ERROR -> {
                 final JsonNode error = errorObject(event);
                 yield next.finished(next.endedBy(event, error, timestampMs), httpStatus(event), null, error, nowMs);
@@ -168,7 +189,7 @@ public record RequestState(
     private RequestState describedBy(final QueuedRequest queued) {
         return new RequestState(id, status, queued.model(), queued.endpoint(), queued.stream(), queued.detached(),
                 queued.keyId(), queued.receivedAtMs() > 0 ? queued.receivedAtMs() : createdAtMs, queued.deadlineMs(),
-                updatedAtMs, finishedAtMs, partition, firstOffset, httpStatus, response, error);
+                updatedAtMs, finishedAtMs, partition, firstOffset, httpStatus, response, error, startedAtMs, usage);
     }
 
     /**
@@ -181,22 +202,48 @@ public record RequestState(
             return this;
         }
         return new RequestState(id, status, model, endpoint, stream, detached, keyId, createdAtMs, deadlineMs,
-                updatedAtMs, finishedAtMs, partition, firstOffset, httpStatus, chunk.get("response"), error);
+                updatedAtMs, finishedAtMs, partition, firstOffset, httpStatus, chunk.get("response"), error, startedAtMs,
+                usage);
+    }
+
+    /** The first start's time (a re-run after failover keeps the first: queue wait ends when work began). */
+    private RequestState startedAt(final long timestampMs) {
+        if (startedAtMs > 0) {
+            return this;
+        }
+        return new RequestState(id, status, model, endpoint, stream, detached, keyId, createdAtMs, deadlineMs,
+                updatedAtMs, finishedAtMs, partition, firstOffset, httpStatus, response, error, timestampMs, usage);
+    }
+
+    /**
+     * With the host's latest usage: a completion's, a stream's usage chunk, or the usage inside a final Responses
+     * event's {@code response}; the same instance when {@code reported} is null and no response holds usage.
+     */
+    private RequestState withUsage(final JsonNode reported) {
+        JsonNode found = reported;
+        if ((found == null || found.isNull()) && response != null && response.path("usage").isObject()) {
+            found = response.get("usage");
+        }
+        if (found == null || found.isNull() || found.equals(usage)) {
+            return this;
+        }
+        return new RequestState(id, status, model, endpoint, stream, detached, keyId, createdAtMs, deadlineMs,
+                updatedAtMs, finishedAtMs, partition, firstOffset, httpStatus, response, error, startedAtMs, found);
     }
 
     private RequestState withFirstOffset(final long offset) {
         return new RequestState(id, status, model, endpoint, stream, detached, keyId, createdAtMs, deadlineMs,
-                updatedAtMs, finishedAtMs, partition, offset, httpStatus, response, error);
+                updatedAtMs, finishedAtMs, partition, offset, httpStatus, response, error, startedAtMs, usage);
     }
 
     private RequestState moved(final RequestStatus next, final long nowMs) {
         return new RequestState(id, next, model, endpoint, stream, detached, keyId, createdAtMs, deadlineMs, nowMs,
-                finishedAtMs, partition, firstOffset, httpStatus, response, error);
+                finishedAtMs, partition, firstOffset, httpStatus, response, error, startedAtMs, usage);
     }
 
     private RequestState finished(final RequestStatus end, final int endStatus, final JsonNode endResponse,
                                   final JsonNode endError, final long nowMs) {
         return new RequestState(id, end, model, endpoint, stream, detached, keyId, createdAtMs, deadlineMs, nowMs,
-                nowMs, partition, firstOffset, endStatus, endResponse, endError);
+                nowMs, partition, firstOffset, endStatus, endResponse, endError, startedAtMs, usage);
     }
 }

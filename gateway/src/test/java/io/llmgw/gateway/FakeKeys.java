@@ -23,6 +23,14 @@ final class FakeKeys implements KeyTable {
         return minted.secret();
     }
 
+    /** Creates a key with limits (any of them null) and returns its secret. */
+    String createLimited(final String name, final Integer rpm, final Integer tpm, final Integer maxConcurrent) {
+        final KeySecret.Minted minted = KeySecret.mint();
+        byId.put(minted.id(), new ApiKey(minted.id(), name, minted.salt(), minted.digest(), List.of(), rpm, tpm,
+                maxConcurrent, null, null, false, 0));
+        return minted.secret();
+    }
+
     void revoke(final String secret) {
         final String id = KeySecret.idOf(secret).orElseThrow();
         byId.computeIfPresent(id, (ignored, key) -> key.revoke());

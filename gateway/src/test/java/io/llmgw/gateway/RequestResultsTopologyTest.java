@@ -164,6 +164,77 @@ class RequestResultsTopologyTest {
         assertEquals(RequestStatus.QUEUED, state("req_p").status());
     }
 
+    private java.util.List<io.llmgw.limits.UsageRecord> usageRecords(
+            final org.apache.kafka.streams.TestOutputTopic<String, byte[]> usage) {
+        return usage.readRecordsToList().stream()
+                .map(record -> {
+                    final io.llmgw.limits.UsageRecord value = ((io.llmgw.schemas.Decoded.Ok<io.llmgw.limits.UsageRecord>)
+                            TOPICS.usage().valueSerde().decode(record.value())).value();
+                    assertEquals(value.keyId(), record.key(), "keyed by key id, as the limits app reads it");
+                    return value;
+                })
+                .toList();
+    }
+
+    private org.apache.kafka.streams.TestOutputTopic<String, byte[]> usageTopic() {
+        return driver.createOutputTopic(TOPICS.usage().name(),
+                new org.apache.kafka.common.serialization.StringDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer());
+    }
+
+    @Test
+    void shouldWriteOneUsageRecordWithTheHostsTokensWhenARequestCompletesEvenIfItsEndArrivesTwice() {
+        final var usage = usageTopic();
+        final RequestEnvelope request = new RequestEnvelope("req_u", Endpoint.CHAT_COMPLETIONS, "m", false,
+                Json.object(), T0, T0 + 60_000, 0, "gw", "key_1234", 1, false);
+        final com.fasterxml.jackson.databind.node.ObjectNode completion = Events.completion("hi");
+        completion.putObject("usage").put("prompt_tokens", 11).put("completion_tokens", 7);
+
+        send(ResponseEvent.queued(request), T0);
+        send(ResponseEvent.started(request), T0 + 40);
+        send(ResponseEvent.complete(request, 0, completion), T0 + 100);
+        send(ResponseEvent.complete(request, 0, completion), T0 + 150);
+
+        final java.util.List<io.llmgw.limits.UsageRecord> records = usageRecords(usage);
+        assertEquals(1, records.size(), "a repeated terminal event writes no second record");
+        final io.llmgw.limits.UsageRecord record = records.getFirst();
+        assertEquals("req_u", record.requestId());
+        assertEquals("key_1234", record.keyId());
+        assertEquals(io.llmgw.limits.UsageRecord.STATIC_KEY, record.keyName(), "a key the table does not know");
+        assertEquals("m", record.model());
+        assertEquals("chat.completions", record.endpoint());
+        assertEquals(11, record.promptTokens());
+        assertEquals(7, record.completionTokens());
+        assertEquals(200, record.status());
+        assertEquals("completed", record.outcome());
+        assertEquals(100, record.latencyMs());
+        assertEquals(40, record.queueWaitMs());
+    }
+
+    @Test
+    void shouldCountAStreamsUsageChunkAndWriteARecordForARequestThatExpired() {
+        final var usage = usageTopic();
+        final RequestEnvelope streamed = request("req_s", T0 + 60_000);
+        final com.fasterxml.jackson.databind.node.ObjectNode usageChunk = Events.chatChunk("");
+        usageChunk.putObject("usage").put("prompt_tokens", 3).put("completion_tokens", 5);
+        send(ResponseEvent.queued(streamed), T0);
+        send(ResponseEvent.chunk(streamed, 0, usageChunk), T0 + 10);
+        send(ResponseEvent.complete(streamed, 1, null), T0 + 11);
+        send(ResponseEvent.queued(request("req_e", T0 + 1_000)), T0);
+
+        driver.advanceWallClockTime(Duration.ofMillis(1_000).plus(RequestResultsTopology.EXPIRY_GRACE)
+                .plus(RequestResultsTopology.EXPIRY_CHECK));
+
+        final java.util.List<io.llmgw.limits.UsageRecord> records = usageRecords(usage);
+        assertEquals(java.util.List.of("req_s", "req_e"), records.stream().map(r -> r.requestId()).toList());
+        assertEquals(8, records.get(0).totalTokens());
+        assertEquals(io.llmgw.limits.UsageRecord.NO_KEY, records.get(0).keyId());
+        assertEquals(504, records.get(1).status());
+        assertEquals("expired", records.get(1).outcome());
+        assertEquals(-1, records.get(1).queueWaitMs(), "no worker started it");
+        assertEquals(false, records.get(1).usageReported());
+    }
+
     @Test
     void shouldSkipTheChunksOfARunningRequestButStillDeadLetterABrokenOneAndTakeItsEnd() {
         final org.apache.kafka.streams.TestOutputTopic<String, byte[]> dlq = driver.createOutputTopic(TOPICS.dlqName(),

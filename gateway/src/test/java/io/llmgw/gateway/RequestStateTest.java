@@ -154,4 +154,12 @@ class RequestStateTest {
         assertTrue(done.isForgottenAt(T0 + 30 + retention.toMillis(), retention));
         assertFalse(queued().isForgottenAt(T0 + 10 * retention.toMillis(), retention), "expired first, then forgotten");
     }
+
+    @Test
+    void shouldTakeTheStartTimeFromTheWorkersFirstEventWhenNoStartedMarkerCame() {
+        final RequestState done = RequestState.first(ResponseEvent.complete(REQUEST, 0, Events.completion("a"))
+                .withStartedAt(T0 + 120), 2, 44, T0 + 300, T0 + 301);
+
+        assertEquals(T0 + 120, done.startedAtMs(), "when the call began, not when its answer was written");
+    }
 }

@@ -259,7 +259,7 @@ final class CallScheduler implements AutoCloseable {
      */
     private void markStarted(final ScheduledCall call, final ActiveRequest started) {
         if (holds(call) && call.active() == started && !started.hasSentEvents()) {
-            sender.send(ResponseEvent.started(call.request()), () -> { });
+            sender.send(ResponseEvent.started(call.request()).withStartedAt(started.admittedAtMs()), () -> { });
         }
     }
 
@@ -290,7 +290,8 @@ final class CallScheduler implements AutoCloseable {
         }
         final boolean first = !request.streamStarted();
         request.chunkArrived(now);
-        sender.send(ResponseEvent.chunk(call.request(), request.nextSeq(), chunk), () -> { });
+        sender.send(ResponseEvent.chunk(call.request(), request.nextSeq(), chunk)
+                .withStartedAt(request.admittedAtMs()), () -> { });
         if (first) {
             tries.arm(call);
         }
@@ -311,8 +312,9 @@ final class CallScheduler implements AutoCloseable {
     }
 
     /** Sends the request's one terminal event and frees its slot; the store forgets it once the broker has the event. */
-    void end(final ScheduledCall call, final ResponseEvent terminal) {
+    void end(final ScheduledCall call, final ResponseEvent ending) {
         final TaskLane lane = call.lane();
+        final ResponseEvent terminal = call.isRunning() ? ending.withStartedAt(call.active().admittedAtMs()) : ending;
         sender.send(terminal, () -> lane.remove(terminal.id()));
         if (call.isRunning()) {
             metrics.ended(terminal, call.active().admittedAtMs(), loop.nowMs());

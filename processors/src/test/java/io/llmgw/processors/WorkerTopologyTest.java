@@ -126,7 +126,7 @@ class WorkerTopologyTest {
         final List<ResponseEvent> out = events.readValuesToList();
         assertEquals(3, out.size());
         assertEquals(new ResponseEvent("req_1", 0, EventType.CHUNK, null, CHUNK_A, null, 2, 1,
-                QueuedRequest.of(chat("req_1", true))), out.get(0));
+                QueuedRequest.of(chat("req_1", true)).startedAt(NOW_MS)), out.get(0));
         assertEquals(new ResponseEvent("req_1", 1, EventType.CHUNK, null, CHUNK_B, null, 2, 1), out.get(1));
         assertEquals(new ResponseEvent("req_1", 2, EventType.COMPLETE, null, null, null, 2, 1), out.get(2));
         assertNull(inFlight().get("req_1"), "a finished request leaves the in-flight store");

@@ -74,6 +74,18 @@ public record ResponseEvent(
                 request.replyPartition(), request.attempt(), QueuedRequest.of(request));
     }
 
+    /**
+     * This event, its description (if it has one) saying when the worker started the call: the request results
+     * take the queue wait from it, since a call that answers quickly has no started marker.
+     */
+    public ResponseEvent withStartedAt(final long atMs) {
+        if (request == null) {
+            return this;
+        }
+        return new ResponseEvent(id, seq, type, status, data, usage, replyPartition, attempt,
+                request.startedAt(atMs));
+    }
+
     public boolean isTerminal() {
         return type.isTerminal();
     }

@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
 
 /**
  * All topics of one deployment, named under one prefix (default {@code llm}): {@code llm.requests},
- * {@code llm.requests.<model>}, {@code llm.events}, {@code llm.control}, {@code llm.models}, {@code llm.keys}, {@code llm.dlq}.
+ * {@code llm.requests.<model>}, {@code llm.events}, {@code llm.control}, {@code llm.models}, {@code llm.keys}, {@code llm.limits}, {@code llm.limits.decisions},
+ * {@code llm.usage}, {@code llm.dlq}.
  */
 public record Topics(String prefix) {
 
@@ -49,6 +50,22 @@ public record Topics(String prefix) {
     /** The managed API keys (compacted, keyed by key name): digests of secrets, never secrets. */
     public Topic<String, io.llmgw.keys.ApiKey> keys() {
         return new Topic<>(prefix + ".keys", Serdes.String(), new JsonSerde<>(io.llmgw.keys.ApiKey.class));
+    }
+
+    /** Reservations and releases for keys with limits, keyed by key id: the partition is the key's one owner. */
+    public Topic<String, io.llmgw.limits.LimitCommand> limits() {
+        return new Topic<>(prefix + ".limits", Serdes.String(), new JsonSerde<>(io.llmgw.limits.LimitCommand.class));
+    }
+
+    /** The owners' answers to reservations, keyed by request id; every gateway reads them all. */
+    public Topic<String, io.llmgw.limits.LimitDecision> limitDecisions() {
+        return new Topic<>(prefix + ".limits.decisions", Serdes.String(),
+                new JsonSerde<>(io.llmgw.limits.LimitDecision.class));
+    }
+
+    /** One record per finished request, keyed by key id (co-partitioned with {@link #limits()}). */
+    public Topic<String, io.llmgw.limits.UsageRecord> usage() {
+        return new Topic<>(prefix + ".usage", Serdes.String(), new JsonSerde<>(io.llmgw.limits.UsageRecord.class));
     }
 
     /** Dead letters keep their original bytes; the reason travels in headers. */

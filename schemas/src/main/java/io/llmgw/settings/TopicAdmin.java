@@ -64,6 +64,18 @@ public final class TopicAdmin {
                 Spec.of(topics.dlqName(), 1));
     }
 
+    /**
+     * The gateway's topics for limits and usage: reservations and usage records share a partition count, because
+     * the limits app reads both by key id and Kafka Streams needs them co-partitioned; decisions have one partition
+     * (small records that every gateway reads whole).
+     */
+    public static List<Spec> limitTopics(final io.llmgw.schemas.Topics topics, final int partitions) {
+        return List.of(
+                Spec.of(topics.limits().name(), partitions),
+                Spec.of(topics.usage().name(), partitions),
+                Spec.of(topics.limitDecisions().name(), 1));
+    }
+
     public static void ensure(final Map<String, Object> adminProps, final TopicLayout layout,
                               final Collection<Spec> topics, final Duration timeout) {
         final Admin admin = Admin.create(adminProps);

@@ -37,7 +37,8 @@ public final class KeysCommand {
               revoke NAME        from now on 401 at every gateway (the key stays listed as revoked)
 
             GLOB: * is any run of characters (gpt-*, Qwen/*). DATE: 2027-01-31 (00:00 UTC) or 2027-01-31T12:00:00Z.
-            Limits are kept with the key; see README "Keys and limits" for which ones the gateways enforce.
+            Limits hold across every gateway instance (README "Keys and limits"): --rpm requests and --tpm tokens
+            in any minute, --max-concurrent requests at once; over one, 429 with Retry-After.
             """;
 
     private static final Set<String> OPTIONS = Set.of("--name", "--models", "--rpm", "--tpm", "--max-concurrent",
@@ -63,10 +64,9 @@ public final class KeysCommand {
         try (KeysTopic topic = new KeysTopic(settings)) {
             final List<String> rest = args.subList(1, args.size());
             switch (args.getFirst()) {
-                case "create" -> create(topic, warnAboutLimits(options(rest), err), out);
+                case "create" -> create(topic, options(rest), out);
                 case "list" -> KeyListing.print(topic.read().values(), out);
-                case "update" -> update(topic, name(rest), warnAboutLimits(options(rest.subList(1, rest.size())), err),
-                        out);
+                case "update" -> update(topic, name(rest), options(rest.subList(1, rest.size())), out);
                 case "revoke" -> revoke(topic, name(rest), out);
                 default -> throw new UsageException("unknown keys command: " + args.getFirst() + "\n" + USAGE);
             }
@@ -158,17 +158,6 @@ public final class KeysCommand {
             throw new UsageException("--expires needs a date (2027-01-31) or an instant (2027-01-31T12:00:00Z): "
                     + value);
         }
-    }
-
-    /** Limits are kept with the key before the gateways count them: an operator must not believe they hold. */
-    private static Map<String, String> warnAboutLimits(final Map<String, String> options, final PrintStream err) {
-        final List<String> limits = List.of("--rpm", "--tpm", "--max-concurrent").stream()
-                .filter(options::containsKey).toList();
-        if (!limits.isEmpty()) {
-            err.println("note: " + String.join(", ", limits) + " are stored with the key but not enforced yet by this"
-                    + " version (README, Keys and limits)");
-        }
-        return options;
     }
 
     private static String name(final List<String> args) {

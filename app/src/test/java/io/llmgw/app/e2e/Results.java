@@ -31,7 +31,21 @@ final class Results {
 
     /** Waits until the gateway's results answer lookups (404 for an unknown id, not 503 while rebalancing). */
     static void awaitAnswering(final String gatewayUrl) {
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-                .until(() -> Http.get(gatewayUrl + "/requests/req_000000000000000000000000").status() == 404);
+        // one unknown id per events partition: a partition still restoring after the rebalance answers 503
+        for (final String id : unknownIdPerPartition(3)) {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> Http.get(gatewayUrl + "/requests/" + id).status() == 404);
+        }
+    }
+
+    /** Request ids nobody made, one hashing to each of {@code partitions} events partitions (the key's murmur2). */
+    private static java.util.Collection<String> unknownIdPerPartition(final int partitions) {
+        final java.util.Map<Integer, String> ids = new java.util.TreeMap<>();
+        for (long n = 0; ids.size() < partitions; n++) {
+            final String id = String.format("req_%024x", n);
+            ids.putIfAbsent(org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
+                    id.getBytes(java.nio.charset.StandardCharsets.UTF_8))) % partitions, id);
+        }
+        return ids.values();
     }
 }

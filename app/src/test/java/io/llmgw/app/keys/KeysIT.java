@@ -8,7 +8,6 @@ import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import io.llmgw.app.e2e.E2eStack;
 import io.llmgw.gateway.GatewayServer;
 import io.llmgw.settings.KafkaClientProps;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -31,8 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Managed keys end to end: {@code keys create} on a real broker, two gateway instances that both follow the table,
- * the official SDK as the client. Its own topic prefix on the shared broker, so that the keys it creates (which make
- * its gateways enforce keys) never reach the other end-to-end tests' open gateway.
+ * the official SDK as the client, on the {@link KeyedStack} it shares with {@code LimitsIT}.
  */
 class KeysIT {
 
@@ -41,20 +39,9 @@ class KeysIT {
 
     @BeforeAll
     static void start() throws InterruptedException {
-        final String bootstrap = E2eStack.shared().settings().get(KafkaClientProps.BOOTSTRAP_SERVERS).orElseThrow();
-        stack = E2eStack.start(Map.of(KafkaClientProps.BOOTSTRAP_SERVERS, bootstrap, "TOPIC_PREFIX", "keysit"));
-        second = GatewayServer.start(stack.settings().with(Map.of("GATEWAY_PORT", "0", "GATEWAY_ID", "keysit-2")));
-        assertTrue(second.awaitReady(Duration.ofSeconds(60)), "the second gateway is ready");
-        // before any key exists (the gateways are open): both know both models
-        for (final String url : List.of(stack.gatewayUrl(), "http://127.0.0.1:" + second.port() + "/v1")) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> client(url, "none").models().list().data().size() == 2);
-        }
-    }
-
-    @AfterAll
-    static void stop() {
-        second.close();
-        stack.close();
+        final KeyedStack keyed = KeyedStack.shared();
+        stack = keyed.stack;
+        second = keyed.second;
     }
 
     @Test
