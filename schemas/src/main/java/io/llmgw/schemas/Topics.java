@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
 
 /**
  * All topics of one deployment, named under one prefix (default {@code llm}): {@code llm.requests},
- * {@code llm.requests.<model>}, {@code llm.events}, {@code llm.control}, {@code llm.models}, {@code llm.keys}, {@code llm.dlq}.
+ * {@code llm.requests.<model>}, {@code llm.events}, {@code llm.control}, {@code llm.models}, {@code llm.keys}, {@code llm.dlq};
+ * for the Files and Batch APIs {@code llm.files}, {@code llm.file-chunks}, {@code llm.batches}, {@code llm.batch-cancels}.
  */
 public record Topics(String prefix) {
 
@@ -49,6 +50,27 @@ public record Topics(String prefix) {
     /** The managed API keys (compacted, keyed by key name): digests of secrets, never secrets. */
     public Topic<String, io.llmgw.keys.ApiKey> keys() {
         return new Topic<>(prefix + ".keys", Serdes.String(), new JsonSerde<>(io.llmgw.keys.ApiKey.class));
+    }
+
+    /** Uploaded and batch-written files (compacted, keyed by file id): what each is and where its chunks are. */
+    public Topic<String, io.llmgw.batches.StoredFile> files() {
+        return new Topic<>(prefix + ".files", Serdes.String(), new JsonSerde<>(io.llmgw.batches.StoredFile.class));
+    }
+
+    /** The content of files in chunks of raw bytes (compacted, keyed {@code <file id>/<chunk index>}). */
+    public String fileChunksName() {
+        return prefix + ".file-chunks";
+    }
+
+    /** Batches (compacted, keyed by batch id): status, counts and where their progress is on the events topic. */
+    public Topic<String, io.llmgw.batches.BatchRecord> batches() {
+        return new Topic<>(prefix + ".batches", Serdes.String(), new JsonSerde<>(io.llmgw.batches.BatchRecord.class));
+    }
+
+    /** Clients' cancels of batches (compacted, keyed by batch id). */
+    public Topic<String, io.llmgw.batches.BatchCancel> batchCancels() {
+        return new Topic<>(prefix + ".batch-cancels", Serdes.String(),
+                new JsonSerde<>(io.llmgw.batches.BatchCancel.class));
     }
 
     /** Dead letters keep their original bytes; the reason travels in headers. */
