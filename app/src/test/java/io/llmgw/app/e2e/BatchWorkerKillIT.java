@@ -33,8 +33,8 @@ class BatchWorkerKillIT {
 
     private static final String MODEL = "batch-kill-model";
     private static final int CAP = 2;
-    private static final int LINES = 16;
-    private static final Duration CALL_TIME = Duration.ofMillis(800);
+    private static final int LINES = 12;
+    private static final Duration CALL_TIME = Duration.ofMillis(500);
     /** A call answered this long before the kill has its terminal event in the log (the worker writes it at once). */
     private static final Duration SETTLED = Duration.ofSeconds(2);
 
@@ -60,8 +60,8 @@ class BatchWorkerKillIT {
 
             // the worker to kill holds calls of the batch
             await().atMost(Duration.ofSeconds(60)).until(() -> hostA.open() == CAP);
-            a.kill();
             final long killedAtMs = System.currentTimeMillis();
+            a.kill();
             assertFalse(a.isAlive());
             final Batch atKill = client.batches().retrieve(created.id());
             assertEquals(Batch.Status.IN_PROGRESS, atKill.status());

@@ -45,6 +45,8 @@ class BatchesIT {
         final FileObject input = BatchFiles.upload(client, lines);
         assertEquals(input.id(), client.files().retrieve(input.id()).id());
         assertTrue(input.bytes() > 0);
+        assertTrue(client.files().list().autoPager().stream().anyMatch(file -> file.id().equals(input.id())),
+                "the upload is listed");
 
         final Batch created = client.batches().create(BatchCreateParams.builder()
                 .inputFileId(input.id())
