@@ -138,6 +138,23 @@ class BatchesIT {
     }
 
     @Test
+    void shouldGiveBackAFileOfSeveralChunksByteForByte() throws Exception {
+        final List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 3_000; i++) {
+            // about 1.5 MB: three chunks of the chunks topic
+            lines.add(BatchFiles.chatLine("big-" + i, E2eStack.GPT, "x".repeat(400) + i));
+        }
+        final FileObject input = BatchFiles.upload(client, lines);
+        assertTrue(input.bytes() > 1_100_000, "size " + input.bytes());
+        final List<JsonNode> content = BatchFiles.content(client, input.id());
+        assertEquals(lines.size(), content.size());
+        for (int i = 0; i < lines.size(); i++) {
+            assertEquals(lines.get(i), content.get(i).toString(), "line " + i);
+        }
+        assertTrue(client.files().delete(input.id()).deleted());
+    }
+
+    @Test
     void shouldAnswerBadInputWithOpenAiErrors() throws Exception {
         final String base = stack.gatewayUrl();
         final Http.Reply noFile = Http.post(base + "/batches", "{\"input_file_id\":\"file-nope\",\"endpoint\":"
