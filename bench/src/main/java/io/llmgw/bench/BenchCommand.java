@@ -70,6 +70,10 @@ public final class BenchCommand {
             SaturationCommand.run(settings, args);
             return;
         }
+        if (args.contains("--batch")) {
+            BatchCommand.run(settings, args);
+            return;
+        }
         final BenchOptions options;
         try {
             options = BenchOptions.parse(args);

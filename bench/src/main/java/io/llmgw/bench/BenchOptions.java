@@ -60,6 +60,7 @@ record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Duration
               --profile-rate R         the rate of that step               (500)
               --out DIR                results directory                   (bench-results/<date-time>)
               --saturated              the saturated cases instead (more requests than slots; --saturated --help)
+              --batch                  the batch cases instead (lines/s, interactive latency beside a batch; --batch --help)
               --help                   this text
 
             Environment: BENCH_NODE_HEAP (1g) is the -Xmx of the two child JVMs. Tuning variables of the parts

@@ -58,6 +58,8 @@ final class ClaimsGroup implements ReplyClaims {
     private final String topic;
     private final String member;
     private final ProcessFailure failure;
+    private final String what;
+    private final java.util.function.Consumer<Set<Integer>> onGivenUp;
     private final Thread thread;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Object changes = new Object();
@@ -66,11 +68,24 @@ final class ClaimsGroup implements ReplyClaims {
 
     ClaimsGroup(final Consumer<String, byte[]> consumer, final String topic, final String member,
                 final ProcessFailure failure) {
+        this(consumer, topic, member, failure, "reply claims", given -> { });
+    }
+
+    /**
+     * @param what      names the claims in logs and the thread ({@code llmgw-<what>})
+     * @param onGivenUp called on the claims thread, inside the rebalance, with partitions revoked or lost: whatever
+     *                  this instance did for them must stop before it returns, since another member may start next
+     */
+    ClaimsGroup(final Consumer<String, byte[]> consumer, final String topic, final String member,
+                final ProcessFailure failure, final String what,
+                final java.util.function.Consumer<Set<Integer>> onGivenUp) {
         this.consumer = consumer;
         this.topic = topic;
         this.member = member;
         this.failure = failure;
-        this.thread = Thread.ofPlatform().name("llmgw-reply-claims").daemon().unstarted(this::run);
+        this.what = what;
+        this.onGivenUp = onGivenUp;
+        this.thread = Thread.ofPlatform().name("llmgw-" + what.replace(' ', '-')).daemon().unstarted(this::run);
     }
 
     /** Joins the claims group of {@code config}'s topics as {@code llmgw-claims-<GATEWAY_ID>}. */
@@ -86,6 +101,30 @@ final class ClaimsGroup implements ReplyClaims {
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
         final ClaimsGroup claims = new ClaimsGroup(new KafkaConsumer<>(props, new StringDeserializer(),
                 new ByteArrayDeserializer()), config.topics().events().name(), member, failure);
+        claims.thread.start();
+        return claims;
+    }
+
+    /**
+     * Joins the batch owners' group {@code <prefix>-batch-owners} on the batches topic as
+     * {@code llmgw-batches-<GATEWAY_ID>} (static, the same session as the reply claims): the partitions held are
+     * the ones whose batches this instance drives.
+     */
+    static ClaimsGroup startBatchOwners(final Settings settings, final GatewayConfig config,
+                                        final ProcessFailure failure,
+                                        final java.util.function.Consumer<Set<Integer>> onGivenUp) {
+        final Map<String, Object> props = KafkaClientProps.consumer(settings);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, config.topics().prefix() + "-batch-owners");
+        final String member = "llmgw-batches-" + config.gatewayId();
+        props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, member);
+        props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, member);
+        props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, GatewayMembership.SESSION_TIMEOUT_MS);
+        props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, GatewayMembership.HEARTBEAT_INTERVAL_MS);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+        final ClaimsGroup claims = new ClaimsGroup(new KafkaConsumer<>(props, new StringDeserializer(),
+                new ByteArrayDeserializer()), config.topics().batches().name(), member, failure, "batch owners",
+                onGivenUp);
         claims.thread.start();
         return claims;
     }
@@ -123,7 +162,7 @@ final class ClaimsGroup implements ReplyClaims {
         consumer.wakeup();
         try {
             if (!stopped.await(10, TimeUnit.SECONDS)) {
-                LOG.warn("reply claims did not stop within 10 s");
+                LOG.warn("{} did not stop within 10 s", what);
             }
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -138,12 +177,12 @@ final class ClaimsGroup implements ReplyClaims {
             }
         } catch (final WakeupException | InterruptException e) {
             if (running) {
-                failure.report("the reply claims (interrupted while running)", e);
+                failure.report("the " + what + " (interrupted while running)", e);
             }
         } catch (final FencedInstanceIdException e) {
-            failure.report("the reply claims: another gateway runs with the same GATEWAY_ID (" + member + ")", e);
+            failure.report("the " + what + ": another gateway runs with the same GATEWAY_ID (" + member + ")", e);
         } catch (final RuntimeException | Error e) {
-            failure.report("the reply claims", e);
+            failure.report("the " + what, e);
             if (e instanceof Error error) {
                 throw error;
             }
@@ -161,7 +200,7 @@ final class ClaimsGroup implements ReplyClaims {
         } catch (final WakeupException | InterruptException | FencedInstanceIdException e) {
             throw e;
         } catch (final KafkaException e) {
-            LOG.warn("the reply claims' poll failed, retrying: {}", e.toString());
+            LOG.warn("the {}' poll failed, retrying: {}", what, e.toString());
         }
     }
 
@@ -171,7 +210,7 @@ final class ClaimsGroup implements ReplyClaims {
             consumer.close(CloseOptions.timeout(Duration.ofSeconds(5))
                     .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
         } catch (final RuntimeException e) {
-            LOG.debug("closing the reply claims failed", e);
+            LOG.debug("closing the {} failed", what, e);
         }
     }
 
@@ -187,11 +226,19 @@ final class ClaimsGroup implements ReplyClaims {
         @Override
         public void onPartitionsRevoked(final Collection<TopicPartition> partitions) {
             change(partitions, false, "given up");
+            giveUp(partitions);
         }
 
         @Override
         public void onPartitionsLost(final Collection<TopicPartition> partitions) {
             change(partitions, false, "lost");
+            giveUp(partitions);
+        }
+
+        private void giveUp(final Collection<TopicPartition> partitions) {
+            if (!partitions.isEmpty()) {
+                onGivenUp.accept(Set.copyOf(partitions.stream().map(TopicPartition::partition).toList()));
+            }
         }
 
         private void change(final Collection<TopicPartition> partitions, final boolean add, final String what) {
@@ -210,8 +257,8 @@ final class ClaimsGroup implements ReplyClaims {
                 held = Set.copyOf(next);
                 changes.notifyAll();
             }
-            LOG.info("reply partitions {} {}; holding {}", partitions.stream().map(TopicPartition::partition).toList(),
-                    what, new TreeSet<>(next));
+            LOG.info("{}: partitions {} {}; holding {}", ClaimsGroup.this.what,
+                    partitions.stream().map(TopicPartition::partition).toList(), what, new TreeSet<>(next));
         }
     }
 }

@@ -43,19 +43,21 @@ import java.util.function.BooleanSupplier;
  * @param eventLog        where {@code /v1/requests/{id}/events} reads a request's events
  * @param limits          the per-key limit check between admission and publishing
  * @param keyNames        key names for the per-key metrics
+ * @param batchApi        {@code /v1/files} and {@code /v1/batches}, or null for a gateway without them (tests)
  */
 public record GatewayHttp(GatewayConfig config, ModelCatalog models, RequestPublisher publisher,
                           PendingReplies replies, RequestIdMint ids, BooleanSupplier accepting,
                           Readiness readiness, GatewayMetrics metrics, RequestDirectory requests,
-                          EventLog eventLog, BearerAuth auth, LimitGate limits, KeyNames keyNames) {
+                          EventLog eventLog, BearerAuth auth, LimitGate limits, KeyNames keyNames,
+                          BatchApi batchApi) {
 
-    /** Without limits: every key's requests pass uncounted (tests of the other routes). */
+    /** Without limits (every key's requests pass uncounted) and without the Files and Batch APIs: tests of the other routes. */
     public GatewayHttp(final GatewayConfig config, final ModelCatalog models, final RequestPublisher publisher,
                        final PendingReplies replies, final RequestIdMint ids, final BooleanSupplier accepting,
                        final Readiness readiness, final GatewayMetrics metrics, final RequestDirectory requests,
                        final EventLog eventLog, final BearerAuth auth) {
         this(config, models, publisher, replies, ids, accepting, readiness, metrics, requests, eventLog, auth,
-                LimitGate.NONE, KeyNames.STATIC);
+                LimitGate.NONE, KeyNames.STATIC, null);
     }
 
     public static final String REQUEST_ID_HEADER = "X-Request-Id";
@@ -91,6 +93,9 @@ public record GatewayHttp(GatewayConfig config, ModelCatalog models, RequestPubl
             routes.get("/v1/models", authorized(auth, this::listModels));
             // <model> rather than {model}: model ids contain slashes (Qwen/Qwen2.5-72B-Instruct-AWQ)
             routes.get("/v1/models/<model>", authorized(auth, this::showModel));
+            if (batchApi != null) {
+                batchApi.register(routes);
+            }
             routes.get("/health", this::health);
             routes.get("/ready", this::ready);
             routes.get("/metrics", ctx -> ctx.contentType(MetricsText.CONTENT_TYPE).result(metrics.scrape()));
@@ -112,6 +117,9 @@ public record GatewayHttp(GatewayConfig config, ModelCatalog models, RequestPubl
         javalin.concurrency.useVirtualThreads = true;
         javalin.http.maxRequestSize = config.maxBodyBytes();
         javalin.http.prefer405over404 = true;
+        if (batchApi != null) {
+            batchApi.configure(javalin);
+        }
         // Jetty builds a 96 KB header cache per connection (1,024 entries x 48 chars); with thousands of clients
         // waiting or streaming that was most of the gateway's memory per request (see BENCHMARKS.md)
         javalin.jetty.modifyHttpConfiguration(http -> http.setHeaderCacheSize(0));

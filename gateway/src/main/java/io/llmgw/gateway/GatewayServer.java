@@ -45,6 +45,10 @@ public final class GatewayServer implements AutoCloseable {
     /** How long a forwarded {@code /v1/requests} lookup may take at the instance that holds the request. */
     private static final Duration PEER_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration END_OFFSET_TIMEOUT = Duration.ofSeconds(1);
+    /** How often a batch's run writes its counts to the batch's record (what {@code GET /v1/batches/{id}} shows). */
+    private static final Duration BATCH_PROGRESS = Duration.ofSeconds(1);
+    /** How long a cancelled or expired batch waits for its published lines' ends before it writes its files. */
+    private static final Duration BATCH_CANCEL_GRACE = Duration.ofSeconds(30);
 
     private final GatewayConfig config;
     private final ReplyClaims claims;
@@ -60,6 +64,10 @@ public final class GatewayServer implements AutoCloseable {
     private final Javalin http;
     private final RequestResults results;
     private final ProcessFailure failure;
+    private final FileStore files;
+    private final BatchDirectory batches;
+    private final BatchDriver batchDriver;
+    private final ClaimsGroup batchOwners;
     private volatile boolean closing;
 
     private GatewayServer(final Settings settings, final GatewayConfig config, final List<AutoCloseable> resources,
@@ -72,6 +80,7 @@ public final class GatewayServer implements AutoCloseable {
         final LimitsConfig limitsConfig = LimitsConfig.from(settings);
         final List<TopicAdmin.Spec> needed = new ArrayList<>(TopicAdmin.coreTopics(topics, layout));
         needed.addAll(TopicAdmin.limitTopics(topics, limitsConfig.partitions()));
+        needed.addAll(TopicAdmin.batchTopics(topics, layout));
         TopicAdmin.ensure(KafkaClientProps.common(settings), layout, needed, KAFKA_TIMEOUT);
 
         this.probe = opened(new ClusterProbe(Admin.create(KafkaClientProps.common(settings))));
@@ -105,13 +114,31 @@ public final class GatewayServer implements AutoCloseable {
         final HttpClient peers = opened(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(PEER_TIMEOUT).build());
         final RequestLocator locator = new RequestLocator(peers, PEER_TIMEOUT, config.gatewayId());
+        // the one key check of this instance, shared by every route that needs one
+        final BearerAuth auth = new BearerAuth(config.apiKeys(), keys, java.time.Clock.systemUTC());
+        final BatchConfig batchConfig = BatchConfig.from(settings);
+        this.files = opened(FileStore.start(settings, config, failure));
+        this.batches = opened(BatchDirectory.start(settings, config, failure));
+        metrics.countUnreadable(topics.files().name(), "gateway-files", files::unreadable);
+        metrics.countUnreadable(topics.batches().name(), "gateway-batches", batches::unreadable);
+        final BatchServices batchServices = new BatchServices(batches, files, publisher, new RequestValidator(models),
+                models, () -> eventsReader(settings, config), topics.events().name(), eventPartitions,
+                config.gatewayId(), batchConfig.window(), BATCH_PROGRESS, BATCH_CANCEL_GRACE,
+                java.time.Clock.systemUTC(), new BatchMetrics(registry, batches), keys);
+        final ClaimsGroup[] owners = new ClaimsGroup[1];
+        this.batchDriver = opened(new BatchDriver(batchServices, () -> owners[0] == null ? Set.of() : owners[0].held(),
+                partitionCount(probe.admin(), topics.batches().name()), failure));
+        this.batchOwners = opened(ClaimsGroup.startBatchOwners(settings, config, failure, batchDriver::givenUp));
+        owners[0] = batchOwners;
+        batchDriver.start();
         this.http = new GatewayHttp(config, models, publisher, pending,
                 new RequestIdMint(replyConsumer::stampable, eventPartitions),
                 () -> !closing && !failure.hasFailed() && replyConsumer.isReady(),
-                this::checks, metrics, locator, KafkaEventLog.create(settings, config),
-                // the one key check of this instance, shared by every route that needs one
-                new BearerAuth(config.apiKeys(), keys, java.time.Clock.systemUTC()),
-                new LimitGate(reservations, limitsConfig, metrics), keyNames).create();
+                this::checks, metrics, locator, KafkaEventLog.create(settings, config), auth,
+                new LimitGate(reservations, limitsConfig, metrics), keyNames,
+                new BatchApi(new FilesHandler(files, auth, batchConfig.maxFileBytes(), batchConfig.maxFileLines()),
+                        new BatchesHandler(batches, files, auth, java.time.Clock.systemUTC()), batchConfig))
+                .create();
         http.start(config.host(), config.port());
         // started after the server listens: its interactive-query address is this instance's actual HTTP port
         try {
@@ -253,6 +280,8 @@ public final class GatewayServer implements AutoCloseable {
         // the counters of limited keys are owned and their answers heard: a limited key is not refused with 503
         checks.put("limits", limits.isServing() && reservations.isReady());
         checks.put("results", results != null && results.isServing());
+        // files and batches loaded, and the driver and its group alive (a dead one has failed the process already)
+        checks.put("batches", files.isLoaded() && batches.isLoaded() && batchDriver.isAlive() && batchOwners.isAlive());
         return checks;
     }
 
@@ -286,6 +315,18 @@ public final class GatewayServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             return -1;
         }
+    }
+
+    /** A consumer of the events topic without a group, for one batch run (which closes it). */
+    private static org.apache.kafka.clients.consumer.Consumer<String, byte[]> eventsReader(final Settings settings,
+                                                                                        final GatewayConfig config) {
+        final Map<String, Object> props = KafkaClientProps.consumer(settings);
+        props.put(org.apache.kafka.clients.consumer.ConsumerConfig.CLIENT_ID_CONFIG, "llmgw-batch-events-"
+                + config.gatewayId() + "-" + Long.toHexString(System.nanoTime()));
+        props.put(org.apache.kafka.clients.consumer.ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
+        return new org.apache.kafka.clients.consumer.KafkaConsumer<>(props,
+                new org.apache.kafka.common.serialization.StringDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer());
     }
 
     private static int partitionCount(final Admin admin, final String topic) {

@@ -46,9 +46,17 @@ class ApiDocsTest {
         final GatewayConfig config = new GatewayConfig("127.0.0.1", 0, Set.of(), 1024, Duration.ofSeconds(5),
                 Duration.ofSeconds(1), Duration.ofSeconds(15), Optional.empty(), "gw-docs", new Topics("test"),
                 Duration.ofHours(1), "127.0.0.1", 2);
+        final BearerAuth auth = new BearerAuth(Set.of());
         app = new GatewayHttp(config, FakeModels.of("gpt-4o"), new RecordingPublisher(), new PendingReplies(),
                 new RequestIdMint(ReplyPartitions.parse("0"), 1), () -> true, () -> Map.of("models", true),
-                new GatewayMetrics(), new FakeRequests(), new FakeEventLog(), new BearerAuth(Set.of())).create();
+                new GatewayMetrics(), new FakeRequests(), new FakeEventLog(), auth, LimitGate.NONE, KeyNames.STATIC,
+                batchApi(auth)).create();
+    }
+
+    /** The batch routes with nothing behind them: this test only lists the routes. */
+    private static BatchApi batchApi(final BearerAuth auth) {
+        return new BatchApi(new FilesHandler(null, auth, 1, 1),
+                new BatchesHandler(null, null, auth, java.time.Clock.systemUTC()), new BatchConfig(1, 1, 1));
     }
 
     @AfterEach

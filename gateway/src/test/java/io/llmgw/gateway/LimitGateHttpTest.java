@@ -86,7 +86,7 @@ class LimitGateHttpTest {
                 () -> true, () -> Map.of(), metrics, new FakeRequests(), new FakeEventLog(),
                 new BearerAuth(config.apiKeys(), keys, java.time.Clock.systemUTC()),
                 new LimitGate(owner, new LimitsConfig(whenUnavailable, Duration.ofSeconds(1), 6), metrics),
-                new KeyNames(keys, true)).create().start("127.0.0.1", 0);
+                new KeyNames(keys, true), null).create().start("127.0.0.1", 0);
         base = "http://127.0.0.1:" + app.port();
         publisher.onPublish = envelope -> replies.dispatch(Events.complete(envelope.id(), 0, 1,
                 Events.completion("ok")));

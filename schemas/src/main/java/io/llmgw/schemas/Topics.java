@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
 /**
  * All topics of one deployment, named under one prefix (default {@code llm}): {@code llm.requests},
  * {@code llm.requests.<model>}, {@code llm.events}, {@code llm.control}, {@code llm.models}, {@code llm.keys}, {@code llm.limits}, {@code llm.limits.decisions},
- * {@code llm.usage}, {@code llm.dlq}.
+ * {@code llm.usage}, {@code llm.dlq}; for the Files and Batch APIs {@code llm.files}, {@code llm.file-chunks},
+ * {@code llm.batches}, {@code llm.batch-cancels}.
  */
 public record Topics(String prefix) {
 
@@ -66,6 +67,27 @@ public record Topics(String prefix) {
     /** One record per finished request, keyed by key id (co-partitioned with {@link #limits()}). */
     public Topic<String, io.llmgw.limits.UsageRecord> usage() {
         return new Topic<>(prefix + ".usage", Serdes.String(), new JsonSerde<>(io.llmgw.limits.UsageRecord.class));
+    }
+
+    /** Uploaded and batch-written files (compacted, keyed by file id): what each is and where its chunks are. */
+    public Topic<String, io.llmgw.batches.StoredFile> files() {
+        return new Topic<>(prefix + ".files", Serdes.String(), new JsonSerde<>(io.llmgw.batches.StoredFile.class));
+    }
+
+    /** The content of files in chunks of raw bytes (compacted, keyed {@code <file id>/<chunk index>}). */
+    public String fileChunksName() {
+        return prefix + ".file-chunks";
+    }
+
+    /** Batches (compacted, keyed by batch id): status, counts and where their progress is on the events topic. */
+    public Topic<String, io.llmgw.batches.BatchRecord> batches() {
+        return new Topic<>(prefix + ".batches", Serdes.String(), new JsonSerde<>(io.llmgw.batches.BatchRecord.class));
+    }
+
+    /** Clients' cancels of batches (compacted, keyed by batch id). */
+    public Topic<String, io.llmgw.batches.BatchCancel> batchCancels() {
+        return new Topic<>(prefix + ".batch-cancels", Serdes.String(),
+                new JsonSerde<>(io.llmgw.batches.BatchCancel.class));
     }
 
     /** Dead letters keep their original bytes; the reason travels in headers. */

@@ -76,6 +76,20 @@ public final class TopicAdmin {
                 Spec.of(topics.limitDecisions().name(), 1));
     }
 
+    /**
+     * The topics of the Files and Batch APIs, which only gateways use: file descriptions, file chunks (one
+     * partition: a file is read back by offsets, nothing reads the topic in parallel), batches (as many partitions as
+     * the events topic: the gateways that share one share the other, and a partition is the unit a gateway owns
+     * batches by) and batch cancels; all compacted.
+     */
+    public static List<Spec> batchTopics(final io.llmgw.schemas.Topics topics, final TopicLayout layout) {
+        return List.of(
+                Spec.compacted(topics.files().name(), 1),
+                Spec.compacted(topics.fileChunksName(), 1),
+                Spec.compacted(topics.batches().name(), layout.eventPartitions()),
+                Spec.compacted(topics.batchCancels().name(), 1));
+    }
+
     public static void ensure(final Map<String, Object> adminProps, final TopicLayout layout,
                               final Collection<Spec> topics, final Duration timeout) {
         final Admin admin = Admin.create(adminProps);

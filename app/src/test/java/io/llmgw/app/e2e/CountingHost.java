@@ -30,6 +30,7 @@ final class CountingHost implements AutoCloseable {
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger maxOpen = new AtomicInteger();
     private final List<Arrival> arrivals = new CopyOnWriteArrayList<>();
+    private final List<Arrival> answers = new CopyOnWriteArrayList<>();
 
     CountingHost(final Duration callTime) throws IOException {
         this.callTime = callTime;
@@ -55,6 +56,11 @@ final class CountingHost implements AutoCloseable {
         return List.copyOf(arrivals);
     }
 
+    /** The calls answered in full: the question and when its answer was written (epoch ms). */
+    List<Arrival> answers() {
+        return List.copyOf(answers);
+    }
+
     private void complete(final HttpExchange exchange) throws IOException {
         maxOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
         try (exchange) {
@@ -70,6 +76,7 @@ final class CountingHost implements AutoCloseable {
             exchange.getResponseHeaders().add("Content-Type", "application/json");
             exchange.sendResponseHeaders(200, bytes.length);
             exchange.getResponseBody().write(bytes);
+            answers.add(new Arrival(question, System.currentTimeMillis()));
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (final IOException e) {
