@@ -1,17 +1,17 @@
 package io.llmgw.bench;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.concurrent.TimeUnit;
 
 /**
- * How busy the JIT compilers of the measured JVMs are: the HotSpot counter {@code java.ci.totalTime} (time spent
- * compiling, all compiler threads) read with {@code jcmd <pid> PerfCounter.print} before and after a window. A
+ * How busy the JIT compilers of the measured JVMs are: the CPU time of their compiler threads ({@code C1 CompilerThre},
+ * {@code C2 CompilerThre} in {@code /proc/<pid>/task/<tid>/stat}) before and after a window. CPU time, not HotSpot's
+ * own compile-time counter: that one counts wall time per compilation and reads above one core on a busy machine. A
  * latency that has stopped falling may still hide C2 at work on another path; a warm-up counts as settled only when
  * the compilers have gone quiet too, and the report says how busy they still were.
  *
@@ -19,35 +19,36 @@ import java.util.concurrent.TimeUnit;
  */
 final class JitActivity {
 
-    private static final String COUNTER = "java.ci.totalTime=";
-    private static final String FREQUENCY = "sun.os.hrt.frequency=";
+    /** Linux's clock ticks per second for {@code utime}/{@code stime}: 100 on every kernel this runs on. */
+    private static final double TICKS_PER_SECOND = 100;
 
     private final Map<String, Long> pids;
-    private Map<String, Long> lastNanos;
+    private Map<String, Long> lastTicks;
     private long lastAtNanos;
 
     JitActivity(final Map<String, Long> pids) {
         this.pids = new LinkedHashMap<>(pids);
-        this.lastNanos = compileNanos();
+        this.lastTicks = compilerTicks();
         this.lastAtNanos = System.nanoTime();
     }
 
     /**
-     * Cores each JVM spent compiling since the last call (or since this object was made): compile time over wall
-     * time. A JVM whose counters cannot be read (it left, or {@code jcmd} is missing) is left out.
+     * Cores each JVM's compiler threads used since the last call (or since this object was made). A JVM whose
+     * threads cannot be read (it left, or there is no {@code /proc}) is left out; a compiler thread that ended takes
+     * its time with it, so a negative difference counts as 0.
      */
     Map<String, Double> coresSinceLast() {
-        final Map<String, Long> now = compileNanos();
+        final Map<String, Long> now = compilerTicks();
         final long at = System.nanoTime();
-        final double wall = Math.max(1, at - lastAtNanos);
+        final double wallSeconds = Math.max(1, at - lastAtNanos) / 1e9;
         final Map<String, Double> cores = new LinkedHashMap<>();
-        now.forEach((name, nanos) -> {
-            final Long before = lastNanos.get(name);
+        now.forEach((name, ticks) -> {
+            final Long before = lastTicks.get(name);
             if (before != null) {
-                cores.put(name, (nanos - before) / wall);
+                cores.put(name, Math.max(0, ticks - before) / TICKS_PER_SECOND / wallSeconds);
             }
         });
-        lastNanos = now;
+        lastTicks = now;
         lastAtNanos = at;
         return cores;
     }
@@ -57,48 +58,45 @@ final class JitActivity {
         return cores.values().stream().mapToDouble(Double::doubleValue).max().orElse(0);
     }
 
-    private Map<String, Long> compileNanos() {
-        final Map<String, Long> nanos = new LinkedHashMap<>();
-        pids.forEach((name, pid) -> compileNanos(pid).ifPresent(value -> nanos.put(name, value)));
-        return nanos;
+    private Map<String, Long> compilerTicks() {
+        final Map<String, Long> ticks = new LinkedHashMap<>();
+        pids.forEach((name, pid) -> compilerTicks(pid).ifPresent(value -> ticks.put(name, value)));
+        return ticks;
     }
 
-    private static OptionalLong compileNanos(final long pid) {
-        final Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-        try {
-            final Process process = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "PerfCounter.print")
-                    .redirectErrorStream(true).start();
-            final String out;
-            try (InputStream in = process.getInputStream()) {
-                out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    private static OptionalLong compilerTicks(final long pid) {
+        final Path tasks = Path.of("/proc", Long.toString(pid), "task");
+        if (!Files.isDirectory(tasks)) {
+            return OptionalLong.empty();
+        }
+        long sum = 0;
+        try (DirectoryStream<Path> threads = Files.newDirectoryStream(tasks)) {
+            for (final Path thread : threads) {
+                try {
+                    sum += compilerTicksOf(Files.readString(thread.resolve("stat")));
+                } catch (final IOException e) {
+                    // the thread ended between the listing and the read
+                }
             }
-            if (!process.waitFor(10, TimeUnit.SECONDS) || process.exitValue() != 0) {
-                process.destroyForcibly();
-                return OptionalLong.empty();
-            }
-            return parse(out);
         } catch (final IOException e) {
             return OptionalLong.empty();
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return OptionalLong.empty();
         }
+        return OptionalLong.of(sum);
     }
 
-    /** Compile time in nanoseconds from {@code PerfCounter.print} output (ticks of the high-resolution timer). */
-    static OptionalLong parse(final String perfCounters) {
-        long ticks = -1;
-        long frequency = -1;
-        for (final String line : perfCounters.split("\n")) {
-            if (line.startsWith(COUNTER)) {
-                ticks = Long.parseLong(line.substring(COUNTER.length()).trim());
-            } else if (line.startsWith(FREQUENCY)) {
-                frequency = Long.parseLong(line.substring(FREQUENCY.length()).trim());
-            }
+    /** utime + stime of one {@code stat} line when its thread is a JIT compiler thread, else 0. */
+    static long compilerTicksOf(final String stat) {
+        final int open = stat.indexOf('(');
+        final int close = stat.lastIndexOf(')');
+        if (open < 0 || close < open) {
+            return 0;
         }
-        if (ticks < 0 || frequency <= 0) {
-            return OptionalLong.empty();
+        final String name = stat.substring(open + 1, close);
+        if (!name.startsWith("C1 Compiler") && !name.startsWith("C2 Compiler")) {
+            return 0;
         }
-        return OptionalLong.of((long) (ticks * (1e9 / frequency)));
+        // after ") ": state is field 3; utime and stime are fields 14 and 15 of the whole line
+        final String[] fields = stat.substring(close + 2).trim().split("\\s+");
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
     }
 }

@@ -60,9 +60,11 @@ class JitWarmupTest {
     }
 
     @Test
-    void shouldReadTheCompileTimeFromThePerfCounters() {
-        final String out = "sun.os.hrt.frequency=1000000\njava.ci.totalTime=2500000\nsun.ci.totalCompiles=7\n";
-        assertEquals(2_500_000_000L, JitActivity.parse(out).orElseThrow(), "ticks of a 1 MHz timer, in ns");
-        assertTrue(JitActivity.parse("nothing here").isEmpty());
+    void shouldCountOnlyTheCompilerThreadsCpuTime() {
+        final String c2 = "4242 (C2 CompilerThre) S 1 1 1 0 -1 1077936192 0 0 0 0 150 25 0 0 20 0 1 0 100 0 0";
+        final String worker = "4243 (llm-worker-gpt) S 1 1 1 0 -1 1077936192 0 0 0 0 900 100 0 0 20 0 1 0 100 0 0";
+        assertEquals(175, JitActivity.compilerTicksOf(c2), "utime + stime of a compiler thread");
+        assertEquals(0, JitActivity.compilerTicksOf(worker), "other threads do not count");
+        assertEquals(0, JitActivity.compilerTicksOf("garbage"));
     }
 }
