@@ -38,6 +38,9 @@ public final class BenchCommand {
     private static final Duration SETTLE_WINDOW = Duration.ofMillis(1500);
     private static final Duration SETTLE_CAP = Duration.ofSeconds(9);
     private static final Duration SETTLE_CAP_GATEWAY = Duration.ofSeconds(40);
+    /** A quick run is a smoke test: with the compilers in the rule it never settles, so it gets short caps. */
+    private static final Duration QUICK_SETTLE_CAP = Duration.ofSeconds(4);
+    private static final Duration QUICK_SETTLE_CAP_GATEWAY = Duration.ofSeconds(15);
     private static final Duration PATH_WARMUP = Duration.ofSeconds(10);
     private static final Duration GATEWAY_WARMUP = Duration.ofSeconds(20);
     private static final int STREAM_WARMUP_STREAMS = 100;
@@ -172,7 +175,8 @@ public final class BenchCommand {
                 OpenLoop.run(new OpenLoop.Plan(WARMUP_RATE, Duration.ZERO, fixed, REQUEST_TIMEOUT, 1000),
                         path.getValue());
             }
-            final Duration cap = gatewayPath ? SETTLE_CAP_GATEWAY : SETTLE_CAP;
+            final Duration cap = options.quick() ? (gatewayPath ? QUICK_SETTLE_CAP_GATEWAY : QUICK_SETTLE_CAP)
+                    : (gatewayPath ? SETTLE_CAP_GATEWAY : SETTLE_CAP);
             final JitWarmup.Outcome settled = JitWarmup.run(SETTLE_RATE, SETTLE_WINDOW, cap, REQUEST_TIMEOUT, jit,
                     path.getValue());
             progress("warm-up %s: %s after %.1f s at %.0f requests/s (window p50s %s ms; JIT in the last window, "
