@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
-import io.javalin.http.Header;
 import io.llmgw.batches.BatchCancel;
 import io.llmgw.batches.BatchRecord;
 import io.llmgw.batches.StoredFile;
@@ -173,7 +172,7 @@ final class BatchesHandler {
             }
         }
         final Optional<StoredFile> file = files.find(fileId.asText())
-                .filter(found -> !auth.enforced() || found.keyId() == null || Objects.equals(found.keyId(), keyId));
+                .filter(found -> FileApiCaller.sees(auth, found.keyId(), keyId));
         if (file.isEmpty()) {
             return FilesHandler.noSuchFile(fileId.asText());
         }
@@ -201,16 +200,10 @@ final class BatchesHandler {
 
     /** The caller's key id (empty without one), or null after answering 401. */
     private Optional<String> caller(final Context ctx) {
-        return switch (auth.check(ctx.header(Header.AUTHORIZATION))) {
-            case BearerAuth.Outcome.Denied denied -> {
-                JsonResponse.error(ctx, denied.error());
-                yield null;
-            }
-            case BearerAuth.Outcome.Allowed allowed -> Optional.ofNullable(allowed.keyId());
-        };
+        return FileApiCaller.of(auth, ctx);
     }
 
     private boolean visibleTo(final BatchRecord batch, final String keyId) {
-        return !auth.enforced() || batch.keyId() == null || Objects.equals(batch.keyId(), keyId);
+        return FileApiCaller.sees(auth, batch.keyId(), keyId);
     }
 }

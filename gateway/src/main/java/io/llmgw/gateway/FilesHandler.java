@@ -185,17 +185,11 @@ final class FilesHandler {
 
     /** The caller's key id (empty without one), or null after answering 401. */
     private Optional<String> caller(final Context ctx) {
-        return switch (auth.check(ctx.header(Header.AUTHORIZATION))) {
-            case BearerAuth.Outcome.Denied denied -> {
-                JsonResponse.error(ctx, denied.error());
-                yield null;
-            }
-            case BearerAuth.Outcome.Allowed allowed -> Optional.ofNullable(allowed.keyId());
-        };
+        return FileApiCaller.of(auth, ctx);
     }
 
     private boolean visibleTo(final StoredFile file, final String keyId) {
-        return !auth.enforced() || file.keyId() == null || Objects.equals(file.keyId(), keyId);
+        return FileApiCaller.sees(auth, file.keyId(), keyId);
     }
 
     private static ApiError tooLarge(final String message) {
