@@ -90,7 +90,7 @@ public final class GatewayWatch implements AutoCloseable {
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            admin.close(Duration.ofSeconds(5));
+            admin.close(Duration.ZERO); // a look still pending at close would only be thrown away
         }
     }
 
@@ -147,6 +147,7 @@ public final class GatewayWatch implements AutoCloseable {
     @Override
     public void close() {
         stop.countDown();
+        thread.interrupt(); // a look waits up to five intervals for a broker that may be gone: nobody needs its answer
         try {
             thread.join(Duration.ofSeconds(10));
         } catch (final InterruptedException e) {
