@@ -175,8 +175,13 @@ public final class BenchCommand {
                 OpenLoop.run(new OpenLoop.Plan(WARMUP_RATE, Duration.ZERO, fixed, REQUEST_TIMEOUT, 1000),
                         path.getValue());
             }
-            final Duration cap = options.quick() ? (gatewayPath ? QUICK_SETTLE_CAP_GATEWAY : QUICK_SETTLE_CAP)
-                    : (gatewayPath ? SETTLE_CAP_GATEWAY : SETTLE_CAP);
+            final Duration cap = options.settleCap().orElse(options.quick()
+                    ? (gatewayPath ? QUICK_SETTLE_CAP_GATEWAY : QUICK_SETTLE_CAP)
+                    : (gatewayPath ? SETTLE_CAP_GATEWAY : SETTLE_CAP));
+            if (cap.isZero()) {
+                progress("warm-up %s: skipped (--settle-cap 0): the figures are a cold JVM's", path.getKey());
+                continue;
+            }
             final JitWarmup.Outcome settled = JitWarmup.run(SETTLE_RATE, SETTLE_WINDOW, cap, REQUEST_TIMEOUT, jit,
                     path.getValue());
             progress("warm-up %s: %s after %.1f s at %.0f requests/s (window p50s %s ms; JIT in the last window, "

@@ -13,6 +13,7 @@ import java.util.Optional;
  * @param quick           the short run (its defaults are smaller; explicit options still win)
  * @param rates           request rates of the fixed-rate non-streaming steps, per second
  * @param warmup          sent before each measured step, not counted
+ * @param settleCap       the longest settling warm-up of each path, when set (else the mode's caps); zero skips it
  * @param duration        the measured window of each step
  * @param findMax         whether to search the highest rate the gateway sustains (and the peer, when it runs)
  * @param peer            whether to measure the Portkey gateway beside ours ({@link PortkeyPeer})
@@ -25,7 +26,7 @@ import java.util.Optional;
  * @param profileRate     the rate of that step
  * @param out             the results directory (JSON, node logs, recordings)
  */
-record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Duration duration, boolean findMax, boolean peer,
+record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Optional<Duration> settleCap, Duration duration, boolean findMax, boolean peer,
                     double maxP99Ms, List<Integer> streams, double tokensPerSecond, Duration streamSeconds, int waiting,
                     boolean profile, double profileRate, Optional<Path> out) {
 
@@ -48,6 +49,8 @@ record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Duration
               --rates R1,R2,...        fixed rates in requests/s           (50,200,500,1000; quick 200,1000)
               --warmup S               seconds sent before each step       (3; quick 0.75)
               --duration S             measured seconds per step           (15; quick 2)
+              --settle-cap S           longest settling warm-up per path   (9, gateway 40; quick 4, gateway 15;
+                                       0 skips it: a run that checks the paths work, not their speed)
               --no-max, --max          skip or run the search for the highest sustained rate (quick skips it)
               --max-p99 MS             p99 bound of a sustained rate       (50)
               --no-peer, --peer        skip or measure the Portkey gateway beside ours, same simulator, same load
@@ -82,6 +85,7 @@ record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Duration
         }
         require(!duration.isNegative() && !duration.isZero(), "--duration must be positive");
         require(!warmup.isNegative(), "--warmup must not be negative");
+        require(settleCap.map(cap -> !cap.isNegative()).orElse(true), "--settle-cap must not be negative");
         require(maxP99Ms > 0, "--max-p99 must be positive");
         streams = List.copyOf(streams);
         require(!streams.isEmpty() && streams.stream().allMatch(n -> n >= 1), "--streams must be at least 1");
@@ -97,6 +101,7 @@ record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Duration
         List<Double> rates = quick ? List.of(200.0, 1000.0) : List.of(50.0, 200.0, 500.0, 1000.0);
         Duration warmup = Duration.ofMillis(quick ? 750 : 3000);
         Duration duration = Duration.ofSeconds(quick ? 2 : 15);
+        Optional<Duration> settleCap = Optional.empty();
         boolean findMax = !quick;
         boolean peer = !quick;
         double maxP99 = 50;
@@ -122,6 +127,7 @@ record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Duration
                 case "--rates" -> rates = numbers(arg, value(args, ++i, arg));
                 case "--warmup" -> warmup = seconds(arg, value(args, ++i, arg));
                 case "--duration" -> duration = seconds(arg, value(args, ++i, arg));
+                case "--settle-cap" -> settleCap = Optional.of(seconds(arg, value(args, ++i, arg)));
                 case "--max-p99" -> maxP99 = number(arg, value(args, ++i, arg));
                 case "--streams" -> streams = numbers(arg, value(args, ++i, arg)).stream().map(Double::intValue)
                         .toList();
@@ -133,7 +139,7 @@ record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Duration
                 default -> throw new IllegalArgumentException("unknown option " + arg + " (see llmgw bench --help)");
             }
         }
-        return new BenchOptions(quick, rates, warmup, duration, findMax, peer, maxP99, streams, tokensPerSecond,
+        return new BenchOptions(quick, rates, warmup, settleCap, duration, findMax, peer, maxP99, streams, tokensPerSecond,
                 streamSeconds, waiting, profile, profileRate, out);
     }
 

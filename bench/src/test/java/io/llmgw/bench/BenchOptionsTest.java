@@ -25,6 +25,7 @@ class BenchOptionsTest {
         assertTrue(options.peer(), "the full run measures the peer");
         assertEquals(50.0, options.maxP99Ms());
         assertFalse(options.quick());
+        assertEquals(Optional.empty(), options.settleCap(), "the mode's own caps");
     }
 
     @Test
@@ -42,11 +43,12 @@ class BenchOptionsTest {
     @Test
     void shouldLetExplicitOptionsWinWhenQuick() throws BenchOptions.HelpRequested {
         final BenchOptions options = BenchOptions.parse(List.of("--quick", "--rates", "10, 20", "--streams", "7",
-                "--duration", "0.5", "--no-max", "--profile", "--out", "/tmp/x"));
+                "--duration", "0.5", "--settle-cap", "0", "--no-max", "--profile", "--out", "/tmp/x"));
 
         assertEquals(List.of(10.0, 20.0), options.rates());
         assertEquals(List.of(7), options.streams());
         assertEquals(Duration.ofMillis(500), options.duration());
+        assertEquals(Optional.of(Duration.ZERO), options.settleCap());
         assertFalse(options.findMax());
         assertTrue(options.profile());
         assertEquals(Optional.of(Path.of("/tmp/x")), options.out());
@@ -64,6 +66,7 @@ class BenchOptionsTest {
         assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(List.of("--rates")));
         assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(List.of("--rates", "0")));
         assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(List.of("--streams", "many")));
+        assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse(List.of("--settle-cap", "-1")));
     }
 
     @Test
