@@ -62,8 +62,9 @@ class LoudFailureIT {
             throws Exception {
         final int port = ThreeRoles.freePort();
         final List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"), LoopKillingMain.class.getName(), role));
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
+        command.addAll(TestJvms.childOptions());
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), LoopKillingMain.class.getName(), role));
         final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(dataDir.resolve(role + "-" + thread + ".log").toFile());
         builder.environment().put("BOOTSTRAP_SERVERS", broker.bootstrapServers());

@@ -1,6 +1,7 @@
 package io.llmgw.bench;
 
 import io.llmgw.app.broker.BrokerLib;
+import io.llmgw.runtime.JavaOptions;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -27,6 +28,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class NodeProcess implements AutoCloseable {
 
+    /** Extra options of the node JVMs: this system property, else {@link #JAVA_OPTS_ENV}. */
+    static final String JAVA_OPTS_PROPERTY = "llmgw.bench.node.java.opts";
+    static final String JAVA_OPTS_ENV = "BENCH_NODE_JAVA_OPTS";
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
     private final String role;
@@ -70,6 +74,10 @@ final class NodeProcess implements AutoCloseable {
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx" + heap);
+        command.addAll(JavaOptions.of(JAVA_OPTS_PROPERTY, JAVA_OPTS_ENV));
+        // a broker's options set for this JVM reach the broker the stack node starts
+        Optional.ofNullable(System.getProperty(JavaOptions.BROKER_PROPERTY))
+                .ifPresent(options -> command.add("-D" + JavaOptions.BROKER_PROPERTY + "=" + options));
         if (Runtime.version().feature() >= 24) {
             // as ./llmgw does: RocksDB and kafka-clients warn without these on 24+, and JDK 21 rejects the second
             command.add("--enable-native-access=ALL-UNNAMED");

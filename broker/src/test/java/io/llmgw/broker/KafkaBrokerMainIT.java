@@ -83,6 +83,11 @@ class KafkaBrokerMainIT {
         final String lib = System.getProperty("llmgw.broker.lib", "target/lib");
         final List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
+        // the build's options for JVMs a test starts (C1 only: see the root pom)
+        final String extra = System.getProperty("llmgw.test.child.java.opts", "").strip();
+        if (!extra.isEmpty()) {
+            command.addAll(List.of(extra.split("\\s+")));
+        }
         if (Runtime.version().feature() >= 24) {
             command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"));
         }

@@ -1,6 +1,7 @@
 package io.llmgw.app.broker;
 
 import io.llmgw.broker.KafkaBrokerMain;
+import io.llmgw.runtime.JavaOptions;
 import org.slf4j.Logger;
 
 import java.io.File;
@@ -73,11 +74,12 @@ final class BrokerChild {
         return new BrokerChild(nodeId, process, output, log);
     }
 
-    /** {@code java -Xmx.. [flags] [-Dllmgw.broker.log.level=..] -cp <lib>/* io.llmgw.broker.KafkaBrokerMain}. */
+    /** {@code java -Xmx.. [LLMGW_BROKER_JAVA_OPTS] [flags] [-Dllmgw.broker.log.level=..] -cp <lib>/* io.llmgw.broker.KafkaBrokerMain}. */
     static List<String> command(final Path brokerLibDir, final String maxHeap, final String logLevel) {
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx" + maxHeap);
+        command.addAll(JavaOptions.broker());
         if (Runtime.version().feature() >= 24) {
             // Kafka and its compression libraries warn without these on 24+; JDK 21 rejects the second one
             command.add("--enable-native-access=ALL-UNNAMED");

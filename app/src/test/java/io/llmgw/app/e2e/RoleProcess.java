@@ -1,9 +1,12 @@
 package io.llmgw.app.e2e;
 
+import io.llmgw.app.TestJvms;
+
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -25,8 +28,10 @@ final class RoleProcess implements AutoCloseable {
     static RoleProcess start(final String role, final String name, final Map<String, String> settings)
             throws IOException {
         final String java = ProcessHandle.current().info().command().orElse("java");
-        final ProcessBuilder builder = new ProcessBuilder(List.of(java, "-Xmx256m", "-cp",
-                System.getProperty("java.class.path"), "io.llmgw.app.Llmgw", role));
+        final List<String> command = new ArrayList<>(List.of(java, "-Xmx256m"));
+        command.addAll(TestJvms.childOptions());
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.llmgw.app.Llmgw", role));
+        final ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().putAll(settings);
         final Path log = Files.createTempFile("llmgw-" + role + "-" + name + "-", ".log");
         builder.redirectErrorStream(true).redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE);
