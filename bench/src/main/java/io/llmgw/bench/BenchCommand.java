@@ -36,11 +36,6 @@ public final class BenchCommand {
     /** The settling windows run at the rate the quick run reports on, in windows long enough for a stable p50. */
     private static final double SETTLE_RATE = 200;
     private static final Duration SETTLE_WINDOW = Duration.ofMillis(1500);
-    private static final Duration SETTLE_CAP = Duration.ofSeconds(9);
-    private static final Duration SETTLE_CAP_GATEWAY = Duration.ofSeconds(40);
-    /** A quick run is a smoke test: with the compilers in the rule it never settles, so it gets short caps. */
-    private static final Duration QUICK_SETTLE_CAP = Duration.ofSeconds(4);
-    private static final Duration QUICK_SETTLE_CAP_GATEWAY = Duration.ofSeconds(15);
     private static final Duration PATH_WARMUP = Duration.ofSeconds(10);
     private static final Duration GATEWAY_WARMUP = Duration.ofSeconds(20);
     private static final int STREAM_WARMUP_STREAMS = 100;
@@ -175,9 +170,7 @@ public final class BenchCommand {
                 OpenLoop.run(new OpenLoop.Plan(WARMUP_RATE, Duration.ZERO, fixed, REQUEST_TIMEOUT, 1000),
                         path.getValue());
             }
-            final Duration cap = options.settleCap().orElse(options.quick()
-                    ? (gatewayPath ? QUICK_SETTLE_CAP_GATEWAY : QUICK_SETTLE_CAP)
-                    : (gatewayPath ? SETTLE_CAP_GATEWAY : SETTLE_CAP));
+            final Duration cap = options.settleCapOf(gatewayPath);
             if (cap.isZero()) {
                 progress("warm-up %s: skipped (--settle-cap 0): the figures are a cold JVM's", path.getKey());
                 continue;

@@ -144,7 +144,15 @@ record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Optional
                 streamSeconds, waiting, profile, profileRate, out);
     }
 
-    /** The largest streaming case. */
+    /**
+     * The longest settling warm-up of a path: {@code --settle-cap}, else the mode's. The gateway's JIT takes longest;
+     * a quick run is a smoke test: with the compilers in the rule it never settles, so it gets short caps.
+     */
+    Duration settleCapOf(final boolean gatewayPath) {
+        return settleCap.orElseGet(() -> Duration.ofSeconds(quick ? (gatewayPath ? 15 : 4) : (gatewayPath ? 40 : 9)));
+    }
+
+        /** The largest streaming case. */
     int maxStreams() {
         return streams.stream().mapToInt(Integer::intValue).max().orElse(1);
     }

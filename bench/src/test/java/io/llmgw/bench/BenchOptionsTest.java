@@ -26,6 +26,8 @@ class BenchOptionsTest {
         assertEquals(50.0, options.maxP99Ms());
         assertFalse(options.quick());
         assertEquals(Optional.empty(), options.settleCap(), "the mode's own caps");
+        assertEquals(Duration.ofSeconds(40), options.settleCapOf(true));
+        assertEquals(Duration.ofSeconds(9), options.settleCapOf(false));
     }
 
     @Test
@@ -48,7 +50,7 @@ class BenchOptionsTest {
         assertEquals(List.of(10.0, 20.0), options.rates());
         assertEquals(List.of(7), options.streams());
         assertEquals(Duration.ofMillis(500), options.duration());
-        assertEquals(Optional.of(Duration.ZERO), options.settleCap());
+        assertEquals(Duration.ZERO, options.settleCapOf(true));
         assertFalse(options.findMax());
         assertTrue(options.profile());
         assertEquals(Optional.of(Path.of("/tmp/x")), options.out());
