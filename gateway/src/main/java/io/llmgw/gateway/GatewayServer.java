@@ -144,7 +144,8 @@ public final class GatewayServer implements AutoCloseable {
         try {
             final String events = topics.events().name();
             this.results = opened(RequestResults.start(settings, config, http.port(), failure,
-                    partition -> endOffset(probe.admin(), events, partition), keyNames, metrics::recordUsage));
+                    partition -> endOffset(probe.admin(), events, partition), eventPartitions, keyNames,
+                    metrics::recordUsage));
             opened(new KafkaStreamsMetrics(results.kafkaStreams())).bindTo(registry);
         } catch (final RuntimeException e) {
             http.stop();

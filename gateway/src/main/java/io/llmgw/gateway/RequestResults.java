@@ -10,6 +10,7 @@ import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;
@@ -23,7 +24,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.Properties;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -49,6 +52,8 @@ public final class RequestResults implements AutoCloseable {
     private final ResultsProgress progress;
     private final EndOffsets ends;
     private final HostInfo self;
+    private final String eventsTopic;
+    private final int eventPartitions;
     private final Path stateDir;
     private final boolean ephemeralState;
     private volatile boolean hasRun;
@@ -60,24 +65,25 @@ public final class RequestResults implements AutoCloseable {
     }
 
     private RequestResults(final KafkaStreams streams, final ResultsProgress progress, final EndOffsets ends,
-                           final HostInfo self, final Path stateDir, final boolean ephemeralState) {
+                           final HostInfo self, final String eventsTopic, final int eventPartitions,
+                           final Path stateDir, final boolean ephemeralState) {
         this.streams = streams;
         this.progress = progress;
         this.ends = ends;
         this.self = self;
+        this.eventsTopic = eventsTopic;
+        this.eventPartitions = eventPartitions;
         this.stateDir = stateDir;
         this.ephemeralState = ephemeralState;
     }
 
-    /** Starts the results app; returns without waiting for it to be RUNNING. */
-    public static RequestResults start(final Settings settings, final GatewayConfig config, final int httpPort,
-                                       final ProcessFailure failure, final EndOffsets ends) {
-        return start(settings, config, httpPort, failure, ends, KeyNames.STATIC, usage -> { });
-    }
-
-    /** Like the other {@code start}, naming keys in usage records with {@code names}, each shown to {@code written}. */
+    /**
+     * Starts the results app of the {@code eventPartitions} partitions of the events topic, naming keys in usage
+     * records with {@code names}, each shown to {@code written}; returns without waiting for it to be RUNNING.
+     */
     static RequestResults start(final Settings settings, final GatewayConfig config, final int httpPort,
-                                final ProcessFailure failure, final EndOffsets ends, final KeyNames names,
+                                final ProcessFailure failure, final EndOffsets ends, final int eventPartitions,
+                                final KeyNames names,
                                 final java.util.function.Consumer<io.llmgw.limits.UsageRecord> written) {
         final HostInfo self = new HostInfo(config.advertisedHost(), httpPort);
         final Path stateDir = StreamsProps.stateRoot(settings).resolve("gateway-" + config.gatewayId());
@@ -89,7 +95,8 @@ public final class RequestResults implements AutoCloseable {
         // dead threads are replaced within limits; the app ending in ERROR is reported and brings the process down
         StreamsRunState.watch(streams, "the request results of gateway " + config.gatewayId(), LOG, failure);
         final RequestResults results = new RequestResults(streams, progress, ends, self,
-                stateDir, settings.get(GatewayConfig.GATEWAY_ID).isEmpty());
+                config.topics().events().name(), eventPartitions, stateDir,
+                settings.get(GatewayConfig.GATEWAY_ID).isEmpty());
         streams.start();
         LOG.info("request results of gateway {} at {}:{} (retention {} s)", config.gatewayId(), self.host(),
                 self.port(), config.resultRetention().toSeconds());
@@ -137,16 +144,38 @@ public final class RequestResults implements AutoCloseable {
     }
 
     /**
-     * True once the app has been RUNNING (its partitions assigned and its store restored: lookups answer) and while
-     * it runs or rebalances since. A rebalance later does not make the gateway unready, or every gateway would leave
-     * its load balancer whenever one of them joins.
+     * True once lookups have answered (the app RUNNING, every events partition owned by an instance a lookup can be
+     * sent to, and this instance's store queryable) and while the app runs or rebalances since. A rebalance later
+     * does not make the gateway unready, or every gateway would leave its load balancer whenever one of them joins.
      */
     public boolean isServing() {
         final KafkaStreams.State state = streams.state();
-        if (state == KafkaStreams.State.RUNNING) {
-            hasRun = true;
+        if (state == KafkaStreams.State.RUNNING && !hasRun) {
+            hasRun = lookupsAnswer();
         }
         return hasRun && state.isRunningOrRebalancing();
+    }
+
+    /**
+     * What a lookup needs, asked of the same metadata and store a lookup uses: RUNNING alone came up to 2.8 s before
+     * a restarted instance's lookups stopped answering "being rebalanced".
+     */
+    private boolean lookupsAnswer() {
+        try {
+            final Set<Integer> owned = new HashSet<>();
+            for (final StreamsMetadata client : streams.metadataForAllStreamsClients()) {
+                client.topicPartitions().stream().filter(partition -> partition.topic().equals(eventsTopic))
+                        .forEach(partition -> owned.add(partition.partition()));
+            }
+            if (owned.size() < eventPartitions) {
+                return false;
+            }
+            streams.store(StoreQueryParameters.fromNameAndType(RequestResultsTopology.STORE,
+                    QueryableStoreTypes.<String, byte[]>keyValueStore()));
+            return true;
+        } catch (final InvalidStateStoreException | IllegalStateException e) {
+            return false;
+        }
     }
 
     /** Where request {@code id} is kept, and what this instance knows of it when it is kept here. */

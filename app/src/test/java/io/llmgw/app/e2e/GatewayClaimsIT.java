@@ -237,7 +237,7 @@ class GatewayClaimsIT {
     }
 
     @Test
-    void shouldAnswerLookupsOfEarlierAsyncRequestsWithinFiveSecondsOfReadyAfterARestartWithTheSameId()
+    void shouldAnswerEveryLookupOfEarlierAsyncRequestsAtOnceAfterReadyWhenRestartedWithTheSameId()
             throws Exception {
         final Map<String, String> env = jvm("claims-phoenix");
         final List<String> ids = new ArrayList<>();
@@ -257,13 +257,18 @@ class GatewayClaimsIT {
         try (GatewayProcess after = GatewayProcess.start("phoenix-2", env)) {
             awaitReady(after);
             final long readyAt = System.nanoTime();
+            // /ready is 200 only when lookups work: each one answers at its first try, none is asked again
+            final List<String> refused = new ArrayList<>();
             for (final String id : ids) {
-                await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
-                        .until(() -> Http.get(after.apiUrl() + "/requests/" + id).status() == 200);
+                final Http.Reply lookup = Http.get(after.apiUrl() + "/requests/" + id);
+                if (lookup.status() != 200) {
+                    refused.add(id + ": " + lookup.status() + " " + lookup.body());
+                }
             }
             final long tookMs = Duration.ofNanos(System.nanoTime() - readyAt).toMillis();
-            System.out.printf("GatewayClaimsIT: restarted with the same GATEWAY_ID, all %d lookups answered %d ms"
-                    + " after /ready%n", ids.size(), tookMs);
+            System.out.printf("GatewayClaimsIT: restarted with the same GATEWAY_ID, %d of %d lookups answered at the"
+                    + " first try, all within %d ms of /ready%n", ids.size() - refused.size(), ids.size(), tookMs);
+            assertEquals(List.of(), refused, "lookups right after /ready (log " + after.log() + ")");
             assertTrue(tookMs < 5_000, "lookups answered " + tookMs + " ms after /ready (log " + after.log() + ")");
             assertEquals("completed", Http.get(after.apiUrl() + "/requests/" + ids.getFirst()).json()
                     .path("status").asText());
