@@ -65,6 +65,9 @@ class GatewayClaimsIT {
         extra.put("EVENT_PARTITIONS", Integer.toString(EVENT_PARTITIONS));
         extra.put("WORKER_CONCURRENCY", "32");
         extra.put("GATEWAY_REQUEST_TIMEOUT", "120");
+        // the shared stack's broker, topics of its own: a broker JVM less to start
+        extra.put(KafkaClientProps.BOOTSTRAP_SERVERS, E2eStack.shared().settings()
+                .get(KafkaClientProps.BOOTSTRAP_SERVERS).orElseThrow());
         stack = E2eStack.start(extra);
         host = stack.stack().simulator();
         settings = new HashMap<>(E2eStack.baseSettings());
