@@ -23,11 +23,17 @@ final class GatewayProcess implements AutoCloseable {
 
     /** Starts a gateway with {@code settings} (plus its host and a free port) as its environment. */
     static GatewayProcess start(final String name, final Map<String, String> settings) throws IOException {
+        return start(name, settings, java.util.List.of());
+    }
+
+    /** The same with extra JVM options ({@link RoleProcess#start(String, String, Map, java.util.List)}). */
+    static GatewayProcess start(final String name, final Map<String, String> settings,
+                                final java.util.List<String> jvmOptions) throws IOException {
         final int port = freePort();
         final Map<String, String> env = new HashMap<>(settings);
         env.put("GATEWAY_HOST", "127.0.0.1");
         env.put("GATEWAY_PORT", Integer.toString(port));
-        return new GatewayProcess(RoleProcess.start("gateway", name, env), port);
+        return new GatewayProcess(RoleProcess.start("gateway", name, env, jvmOptions), port);
     }
 
     /** {@code http://127.0.0.1:<port>}, without {@code /v1}. */

@@ -4,6 +4,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -13,6 +14,12 @@ import java.util.Map;
  * hook, no leave-group, no cancels and no flush. It never outlives the test JVM.
  */
 final class RoleProcess implements AutoCloseable {
+
+    /**
+     * For a process that lives seconds: only the quick compiler and the serial collector, which spend far less CPU
+     * at start-up; on two shared cores three roles starting at once otherwise take half a minute.
+     */
+    static final List<String> QUICK_START = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
 
     private final Process process;
     private final Path log;
@@ -24,9 +31,19 @@ final class RoleProcess implements AutoCloseable {
 
     static RoleProcess start(final String role, final String name, final Map<String, String> settings)
             throws IOException {
+        return start(role, name, settings, List.of());
+    }
+
+    /**
+     * The same with extra JVM options, such as {@link #QUICK_START}.
+     */
+    static RoleProcess start(final String role, final String name, final Map<String, String> settings,
+                             final List<String> jvmOptions) throws IOException {
         final String java = ProcessHandle.current().info().command().orElse("java");
-        final ProcessBuilder builder = new ProcessBuilder(List.of(java, "-Xmx256m", "-cp",
-                System.getProperty("java.class.path"), "io.llmgw.app.Llmgw", role));
+        final List<String> command = new ArrayList<>(List.of(java, "-Xmx256m"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.llmgw.app.Llmgw", role));
+        final ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().putAll(settings);
         final Path log = Files.createTempFile("llmgw-" + role + "-" + name + "-", ".log");
         builder.redirectErrorStream(true).redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE);
