@@ -2,6 +2,7 @@ package io.llmgw.gateway;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmgw.batches.BatchStatus;
+import io.llmgw.batches.BatchUsage;
 
 import java.io.ByteArrayOutputStream;
 import java.util.HashMap;
@@ -11,7 +12,7 @@ import java.util.Map;
 /**
  * What a {@link BatchRun} knows of each line of its batch: published or not, and its outcome once its first terminal
  * event was read (a later one, of a re-run, changes nothing). From it come the counts and, at the end, the output and
- * error files, in which every line is exactly once.
+ * error files, in which every line is exactly once, and the batch's token usage.
  *
  * <p><b>Ending.</b> A line that ends with an error while its batch is ending (cancelled or expired) did not fail on
  * its own: it was cut short, by the run's cancel or by its deadline, which is the batch's {@code expires_at}. Such a
@@ -36,6 +37,7 @@ final class BatchProgress {
     private int inFlight;
     private long completed;
     private long failed;
+    private BatchUsage usage = BatchUsage.NONE;
 
     BatchProgress(final String batchId, final List<BatchInput.Line> lines, final int eventPartitions) {
         this.lines = lines;
@@ -101,6 +103,7 @@ final class BatchProgress {
         } else {
             failed++;
         }
+        usage = usage.plus(outcome.path("response").path("body").get("usage"));
         return true;
     }
 
@@ -127,6 +130,11 @@ final class BatchProgress {
 
     long failed() {
         return failed;
+    }
+
+    /** The tokens of every line's answer so far (a failed answer's usage, when it has one, counts too). */
+    BatchUsage usage() {
+        return usage;
     }
 
     /**

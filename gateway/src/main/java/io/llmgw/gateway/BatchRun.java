@@ -192,8 +192,9 @@ final class BatchRun implements Runnable {
                     return;
                 }
                 if (nowMs >= nextProgress) {
-                    if (progress.completed() != record.completed() || progress.failed() != record.failed()) {
-                        write(record.counted(progress.completed(), progress.failed()));
+                    if (progress.completed() != record.completed() || progress.failed() != record.failed()
+                            || !progress.usage().equals(record.usage())) {
+                        write(counted());
                     }
                     nextProgress = nowMs + services.progressEvery().toMillis();
                 }
@@ -205,7 +206,7 @@ final class BatchRun implements Runnable {
     private BatchStatus endingNow(final long nowMs) throws IOException {
         if (record.status() == BatchStatus.CANCELLING || services.directory().cancelOf(record.id()).isPresent()) {
             if (record.status() != BatchStatus.CANCELLING) {
-                write(record.counted(progress.completed(), progress.failed()).cancelling(nowMs / 1000));
+                write(counted().cancelling(nowMs / 1000));
                 LOG.info("batch {} cancelling: {} lines on their way", record.id(), progress.inFlight());
             }
             return BatchStatus.CANCELLED;
@@ -277,7 +278,7 @@ final class BatchRun implements Runnable {
     /** Writes the output and error files (ids fixed per batch, so a retry rewrites the same ones) and the end. */
     private void finish(final BatchStatus end) throws IOException {
         if (end == BatchStatus.COMPLETED) {
-            write(record.counted(progress.completed(), progress.failed()).finalizing(nowS()));
+            write(counted().finalizing(nowS()));
         }
         final BatchProgress.Files files = progress.files(end);
         final String outputId = files.output().length == 0 ? null : services.files().storeBytes(
@@ -286,9 +287,14 @@ final class BatchRun implements Runnable {
         final String errorId = files.errors().length == 0 ? null : services.files().storeBytes(
                 BatchLines.fileId(record.id(), "error"), record.id() + "_error.jsonl", files.errors(),
                 record.keyId()).id();
-        write(record.counted(progress.completed(), progress.failed()).ended(end, outputId, errorId, nowS()));
+        write(counted().ended(end, outputId, errorId, nowS()));
         LOG.info("batch {} {}: {} completed, {} failed, {} of them not run (output {}, errors {})", record.id(),
                 end.wireName(), progress.completed(), progress.failed(), files.notRun(), outputId, errorId);
+    }
+
+    /** The record with the counts and usage of now. */
+    private BatchRecord counted() {
+        return record.counted(progress.completed(), progress.failed(), progress.usage());
     }
 
     private Endpoint endpoint() {

@@ -41,6 +41,7 @@ class BatchProgressTest {
         final BatchProgress.Files files = progress.files(BatchStatus.EXPIRED);
 
         assertEquals(1, files.notRun());
+        assertEquals(new io.llmgw.batches.BatchUsage(9, 0, 4, 0), progress.usage(), "line 0's answer");
         assertEquals(1, progress.completed());
         assertEquals(3, progress.failed());
         final List<JsonNode> output = parse(files.output());
@@ -82,7 +83,9 @@ class BatchProgressTest {
     }
 
     private static ObjectNode answer(final BatchProgress progress, final int index) {
-        return BatchLines.answered(progress.requestId(index), "c" + index, 200, Json.object().put("object", "x"));
+        final ObjectNode body = Json.object().put("object", "chat.completion");
+        body.putObject("usage").put("prompt_tokens", 9).put("completion_tokens", 4).put("total_tokens", 13);
+        return BatchLines.answered(progress.requestId(index), "c" + index, 200, body);
     }
 
     private static List<BatchInput.Line> lines(final int count) {
