@@ -51,9 +51,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * second, so its successor reads the request again). For the router and the gateway, "finished" is a host answer
  * {@link #SETTLED} before the kill.
  *
- * <p>Then expiry on the second gateway, whose {@code GATEWAY_BATCH_COMPLETION_WINDOW} is a few seconds: a batch larger
- * than its worker can run in that window ends {@code expired} with {@code expired_at}, the finished lines in the
- * output file and every other one in the error file as not run ({@code batch_expired}).
+ * <p>Expiry on the second gateway, whose {@code GATEWAY_BATCH_COMPLETION_WINDOW} is {@value #EXPIRY_WINDOW_S} s: a batch
+ * created there as it starts, larger than the worker can run in that window beside the crashed batch, ends
+ * {@code expired} with {@code expired_at}, the finished lines in the output file and every other one in the error file
+ * as not run ({@code batch_expired}).
  */
 class BatchCrashIT {
 
@@ -63,8 +64,10 @@ class BatchCrashIT {
     /** Lines of one batch published and unfinished at a time: small, so that lines keep flowing through every kill. */
     private static final int WINDOW = 4;
     private static final int LINES = 36;
-    private static final int EXPIRING_LINES = 30;
-    private static final int EXPIRY_WINDOW_S = 4;
+    /** More than the worker can finish in the window, whatever the machine: cap / call time x window = 50. */
+    private static final int EXPIRING_LINES = 60;
+    /** Longer than the second gateway's take-over (6 s session), so that lines of the expiring batch run. */
+    private static final int EXPIRY_WINDOW_S = 10;
     private static final Duration CALL_TIME = Duration.ofMillis(400);
     private static final Duration SETTLED_AT_WORKER = Duration.ofMillis(1_500);
     private static final Duration SETTLED = Duration.ofMillis(250);
@@ -125,6 +128,9 @@ class BatchCrashIT {
                 final long doneAtGatewayKill = answered(hostA, hostB);
                 try (GatewayServer second = GatewayServer.start(Settings.of(inProcessGateway(base, "crash-2")))) {
                     final OpenAIClient client = BatchFiles.client("http://127.0.0.1:" + second.port() + "/v1");
+                    // created now, it runs beside the rest of the crashed batch once this gateway owns both
+                    final Batch expiring = await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                            .until(() -> create(client, expiringLines()), java.util.Objects::nonNull);
                     final Batch done = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
                             .ignoreExceptions().until(() -> client.batches().retrieve(batchId),
                                     batch -> batch.status().equals(Batch.Status.COMPLETED));
@@ -141,7 +147,7 @@ class BatchCrashIT {
                                     .collect(Collectors.groupingBy(c -> c, Collectors.counting())), kills,
                             readyS, completedS);
 
-                    expire(client, hostB);
+                    expire(client, expiring, hostB);
                 }
             }
             System.out.printf("BatchCrashIT: %.1f s in all%n", secondsSince(startedNanos));
@@ -153,12 +159,16 @@ class BatchCrashIT {
     }
 
     /** The second gateway's window is seconds: a batch too large for it ends expired, keeping what finished. */
-    private static void expire(final OpenAIClient client, final CountingHost host) throws IOException {
+    private static List<String> expiringLines() {
         final List<String> lines = new ArrayList<>();
         for (int i = 0; i < EXPIRING_LINES; i++) {
             lines.add(BatchFiles.chatLine("expiring-" + i, MODEL, "expiring-" + i));
         }
-        final Batch created = create(client, lines);
+        return lines;
+    }
+
+    private static void expire(final OpenAIClient client, final Batch created, final CountingHost host)
+            throws IOException {
         assertTrue(created.expiresAt().orElseThrow() <= created.createdAt() + EXPIRY_WINDOW_S, created.toString());
         final Batch expired = await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200))
                 .until(() -> client.batches().retrieve(created.id()),
