@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * JVM options of the role processes the tests start on their own (to kill them, or to watch them exit). The build sets
- * {@code llmgw.test.child.java.opts} to C1 only: such a JVM lives for seconds, and without C2 it is ready in about
+ * {@code llmgw.test.child.java.opts} to C1 only and the serial collector: such a JVM lives for seconds, and without C2 it is ready in about
  * half the time and CPU on two cores (a gateway 7.4-10 s -> 5 s), which the test JVM beside it gets back.
  */
 public final class TestJvms {

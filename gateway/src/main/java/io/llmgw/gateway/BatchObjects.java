@@ -62,6 +62,12 @@ final class BatchObjects {
         counts.put("total", record.total());
         counts.put("completed", record.completed());
         counts.put("failed", record.failed());
+        final ObjectNode usage = node.putObject("usage");
+        usage.put("input_tokens", record.usage().inputTokens());
+        usage.putObject("input_tokens_details").put("cached_tokens", record.usage().cachedTokens());
+        usage.put("output_tokens", record.usage().outputTokens());
+        usage.putObject("output_tokens_details").put("reasoning_tokens", record.usage().reasoningTokens());
+        usage.put("total_tokens", record.usage().totalTokens());
         if (record.metadata() == null) {
             node.putNull("metadata");
         } else {

@@ -1,6 +1,5 @@
 package io.llmgw.gateway;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmgw.batches.BatchError;
 import io.llmgw.batches.BatchRecord;
 import io.llmgw.batches.BatchStatus;
@@ -9,6 +8,7 @@ import io.llmgw.schemas.CancelCommand;
 import io.llmgw.schemas.CancelReason;
 import io.llmgw.schemas.Decoded;
 import io.llmgw.schemas.Endpoint;
+import io.llmgw.schemas.EventType;
 import io.llmgw.schemas.JsonSerde;
 import io.llmgw.schemas.Priority;
 import io.llmgw.schemas.RequestEnvelope;
@@ -22,9 +22,7 @@ import org.slf4j.LoggerFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Drives one batch from where its record stands to a final status, on the instance that owns the batch's partition.
@@ -41,6 +39,10 @@ import java.util.Map;
  * a time, at {@link Priority#BATCH}: a worker's read-ahead never fills with batch lines, so an interactive request
  * published behind them is read at once and starts at the next free slot.
  *
+ * <p><b>Ending.</b> A cancel or the end of the completion window stops the publishing; the lines on their way are
+ * cancelled, and those that end with an error from then on count as not run ({@link BatchEnding}); what finished is
+ * kept ({@link BatchProgress#files}).
+ *
  * <p>Threading: one platform thread per run ({@code llmgw-batch-<id>}) owns every field and the events consumer;
  * {@link #stop()} only sets a flag, read at each turn of the loop (a poll lasts at most 200 ms).
  */
@@ -54,17 +56,10 @@ final class BatchRun implements Runnable {
     private BatchRecord record;
     private volatile boolean stopped;
 
-    private List<BatchInput.Line> lines;
-    private Map<String, Integer> indexById;
-    private String[] requestIds;
-    private ObjectNode[] outcomes;
-    private boolean[] successes;
-    private boolean[] published;
-    private int resolved;
-    private int inFlight;
+    private BatchProgress progress;
+    /** Cancelled or expired once the run saw it, else null. */
+    private BatchStatus ending;
     private int nextToPublish;
-    private long completed;
-    private long failed;
     private boolean caughtUp;
 
     BatchRun(final BatchRecord record, final BatchServices services) {
@@ -86,7 +81,7 @@ final class BatchRun implements Runnable {
             if (record.status() == BatchStatus.VALIDATING && !validate()) {
                 return;
             }
-            if (lines == null && !readInput()) {
+            if (progress == null && !readInput()) {
                 return;
             }
             drive();
@@ -108,8 +103,8 @@ final class BatchRun implements Runnable {
             final TopicPartition tp = new TopicPartition(services.eventsTopic(), partition);
             start = consumer.endOffsets(List.of(tp)).get(tp);
         }
-        write(record.inProgress(lines.size(), partition, start, nowS()));
-        LOG.info("batch {} in progress: {} lines, events from {}-{}@{}", record.id(), lines.size(),
+        write(record.inProgress(progress.size(), partition, start, nowS()));
+        LOG.info("batch {} in progress: {} lines, events from {}-{}@{}", record.id(), progress.size(),
                 services.eventsTopic(), partition, start);
         return true;
     }
@@ -137,7 +132,7 @@ final class BatchRun implements Runnable {
                 return fail(invalid.errors());
             }
             case BatchInput.Outcome.Valid valid -> {
-                index(valid.lines());
+                progress = new BatchProgress(record.id(), valid.lines(), services.eventPartitions());
                 return true;
             }
         }
@@ -150,19 +145,6 @@ final class BatchRun implements Runnable {
         return false;
     }
 
-    private void index(final List<BatchInput.Line> all) {
-        lines = all;
-        requestIds = new String[all.size()];
-        outcomes = new ObjectNode[all.size()];
-        successes = new boolean[all.size()];
-        published = new boolean[all.size()];
-        indexById = new HashMap<>(all.size() * 2);
-        for (final BatchInput.Line line : all) {
-            requestIds[line.index()] = BatchLines.requestId(record.id(), line.index(), services.eventPartitions());
-            indexById.put(requestIds[line.index()], line.index());
-        }
-    }
-
     private void drive() throws IOException, InterruptedException {
         final TopicPartition tp = new TopicPartition(services.eventsTopic(), record.eventsPartition());
         try (Consumer<String, byte[]> consumer = services.events().get()) {
@@ -170,15 +152,15 @@ final class BatchRun implements Runnable {
             consumer.seek(tp, record.eventsStartOffset());
             final long endAtStart = consumer.endOffsets(List.of(tp)).get(tp);
             // lines refused by the gateway are done before anything runs
-            for (final BatchInput.Line line : lines) {
+            for (int i = 0; i < progress.size(); i++) {
+                final BatchInput.Line line = progress.line(i);
                 if (line.error() != null) {
-                    resolve(line.index(), BatchLines.refused(requestIds[line.index()], line.customId(), line.error()),
+                    progress.resolve(i, BatchLines.refused(progress.requestId(i), line.customId(), line.error()),
                             false);
                 }
             }
             long nextProgress = 0;
             long cancelUntil = Long.MAX_VALUE;
-            BatchStatus ending = null;
             while (!stopped) {
                 for (final ConsumerRecord<String, byte[]> event : consumer.poll(POLL)) {
                     apply(event);
@@ -188,8 +170,8 @@ final class BatchRun implements Runnable {
                     if (!caughtUp) {
                         continue;
                     }
-                    LOG.info("batch {}: {} of {} lines done, {} on their way", record.id(), resolved, lines.size(),
-                            inFlight);
+                    LOG.info("batch {}: {} of {} lines done, {} on their way", record.id(), progress.resolved(),
+                            progress.size(), progress.inFlight());
                 }
                 final long nowMs = services.clock().millis();
                 if (ending == null) {
@@ -201,17 +183,18 @@ final class BatchRun implements Runnable {
                 }
                 if (ending == null) {
                     publishWindow(nowMs);
-                    if (resolved == lines.size()) {
+                    if (progress.allResolved()) {
                         finish(BatchStatus.COMPLETED);
                         return;
                     }
-                } else if (inFlight == 0 || nowMs >= cancelUntil) {
+                } else if (progress.inFlight() == 0 || nowMs >= cancelUntil) {
                     finish(ending);
                     return;
                 }
                 if (nowMs >= nextProgress) {
-                    if (completed != record.completed() || failed != record.failed()) {
-                        write(record.counted(completed, failed));
+                    if (progress.completed() != record.completed() || progress.failed() != record.failed()
+                            || !progress.usage().equals(record.usage())) {
+                        write(counted());
                     }
                     nextProgress = nowMs + services.progressEvery().toMillis();
                 }
@@ -223,30 +206,30 @@ final class BatchRun implements Runnable {
     private BatchStatus endingNow(final long nowMs) throws IOException {
         if (record.status() == BatchStatus.CANCELLING || services.directory().cancelOf(record.id()).isPresent()) {
             if (record.status() != BatchStatus.CANCELLING) {
-                write(record.counted(completed, failed).cancelling(nowMs / 1000));
-                LOG.info("batch {} cancelling: {} lines on their way", record.id(), inFlight);
+                write(counted().cancelling(nowMs / 1000));
+                LOG.info("batch {} cancelling: {} lines on their way", record.id(), progress.inFlight());
             }
             return BatchStatus.CANCELLED;
         }
-        return nowMs >= record.expiresAt() * 1000 ? BatchStatus.EXPIRED : null;
+        return BatchEnding.isPastExpiry(record, nowMs) ? BatchStatus.EXPIRED : null;
     }
 
     private void cancelInFlight(final long nowMs) {
-        for (int i = 0; i < lines.size(); i++) {
-            if (published[i] && outcomes[i] == null) {
-                services.cancel(new CancelCommand(requestIds[i], CancelReason.CLIENT_CANCELLED, nowMs));
+        for (int i = 0; i < progress.size(); i++) {
+            if (progress.isOpen(i)) {
+                services.cancel(new CancelCommand(progress.requestId(i), CancelReason.CLIENT_CANCELLED, nowMs));
             }
         }
     }
 
     private void publishWindow(final long nowMs) throws InterruptedException {
-        while (inFlight < services.window() && nextToPublish < lines.size() && !stopped) {
+        while (progress.inFlight() < services.window() && nextToPublish < progress.size() && !stopped) {
             final int index = nextToPublish++;
-            if (published[index] || outcomes[index] != null) {
+            if (!progress.needsPublishing(index)) {
                 continue;
             }
-            final BatchInput.Line line = lines.get(index);
-            final RequestEnvelope envelope = new RequestEnvelope(requestIds[index], endpoint(), line.body()
+            final BatchInput.Line line = progress.line(index);
+            final RequestEnvelope envelope = new RequestEnvelope(progress.requestId(index), endpoint(), line.body()
                     .path("model").asText(), false, line.body(), nowMs, record.expiresAt() * 1000,
                     record.eventsPartition(), services.gatewayId(), record.keyId(), 1, true, Priority.BATCH,
                     record.id());
@@ -259,13 +242,12 @@ final class BatchRun implements Runnable {
                 Thread.sleep(POLL.toMillis());
                 return;
             }
-            published[index] = true;
-            inFlight++;
+            progress.published(index);
         }
     }
 
     private void apply(final ConsumerRecord<String, byte[]> event) {
-        final Integer index = event.key() == null ? null : indexById.get(event.key());
+        final Integer index = progress.indexOf(event.key());
         if (index == null || event.value() == null) {
             return;
         }
@@ -273,72 +255,46 @@ final class BatchRun implements Runnable {
             return;
         }
         final ResponseEvent value = ok.value();
-        switch (value.type()) {
+        final String requestId = progress.requestId(index);
+        final String customId = progress.line(index).customId();
+        final boolean first = switch (value.type()) {
             case QUEUED -> {
-                if (!published[index] && outcomes[index] == null) {
-                    published[index] = true;
-                    inFlight++;
-                }
+                progress.published(index);
+                yield false;
             }
-            case COMPLETE -> resolve(index, BatchLines.answered(requestIds[index], lines.get(index).customId(), 200,
-                    value.data()), true);
-            case ERROR -> resolve(index, BatchLines.answered(requestIds[index], lines.get(index).customId(),
-                    value.status() == null ? 500 : value.status(), value.data()), false);
-            default -> {
-                // chunks and the started marker say nothing about the end
-            }
-        }
-    }
-
-    private void resolve(final int index, final ObjectNode outcome, final boolean success) {
-        if (outcomes[index] != null) {
-            return; // a re-run's second answer: the first one counts
-        }
-        outcomes[index] = outcome;
-        successes[index] = success;
-        resolved++;
-        if (published[index]) {
-            inFlight--;
-        }
-        if (success) {
-            completed++;
-        } else {
-            failed++;
-        }
-        if (caughtUp) {
-            services.metrics().lineDone(success);
+            case COMPLETE -> progress.resolve(index, BatchLines.answered(requestId, customId, 200, value.data()),
+                    true);
+            case ERROR -> BatchEnding.cutShortAs(ending, record, event.timestamp()) instanceof BatchStatus end
+                    ? progress.cutShort(index, end)
+                    : progress.resolve(index, BatchLines.answered(requestId, customId,
+                            value.status() == null ? 500 : value.status(), value.data()), false);
+            default -> false; // chunks and the started marker say nothing about the end
+        };
+        if (first && caughtUp) {
+            services.metrics().lineDone(value.type() == EventType.COMPLETE);
         }
     }
 
     /** Writes the output and error files (ids fixed per batch, so a retry rewrites the same ones) and the end. */
     private void finish(final BatchStatus end) throws IOException {
         if (end == BatchStatus.COMPLETED) {
-            write(record.counted(completed, failed).finalizing(nowS()));
+            write(counted().finalizing(nowS()));
         }
-        final String reason = end == BatchStatus.EXPIRED ? "batch_expired" : "batch_cancelled";
-        final ByteArrayOutputStream output = new ByteArrayOutputStream();
-        final ByteArrayOutputStream errors = new ByteArrayOutputStream();
-        for (int i = 0; i < lines.size(); i++) {
-            final ObjectNode line = outcomes[i] != null ? outcomes[i] : BatchLines.notRun(requestIds[i],
-                    lines.get(i).customId(), reason, end == BatchStatus.EXPIRED
-                            ? "This line was not run before the batch expired."
-                            : "This line was not run: the batch was cancelled.");
-            if (outcomes[i] == null) {
-                failed++;
-            }
-            final ByteArrayOutputStream target = outcomes[i] != null && successes[i] ? output : errors;
-            target.writeBytes(JsonResponse.bytes(line));
-            target.write('\n');
-        }
-        final String outputId = output.size() == 0 ? null : services.files().storeBytes(
-                BatchLines.fileId(record.id(), "output"), record.id() + "_output.jsonl", output.toByteArray(),
+        final BatchProgress.Files files = progress.files(end);
+        final String outputId = files.output().length == 0 ? null : services.files().storeBytes(
+                BatchLines.fileId(record.id(), "output"), record.id() + "_output.jsonl", files.output(),
                 record.keyId()).id();
-        final String errorId = errors.size() == 0 ? null : services.files().storeBytes(
-                BatchLines.fileId(record.id(), "error"), record.id() + "_error.jsonl", errors.toByteArray(),
+        final String errorId = files.errors().length == 0 ? null : services.files().storeBytes(
+                BatchLines.fileId(record.id(), "error"), record.id() + "_error.jsonl", files.errors(),
                 record.keyId()).id();
-        write(record.counted(completed, failed).ended(end, outputId, errorId, nowS()));
-        LOG.info("batch {} {}: {} completed, {} failed (output {}, errors {})", record.id(), end.wireName(),
-                completed, failed, outputId, errorId);
+        write(counted().ended(end, outputId, errorId, nowS()));
+        LOG.info("batch {} {}: {} completed, {} failed, {} of them not run (output {}, errors {})", record.id(),
+                end.wireName(), progress.completed(), progress.failed(), files.notRun(), outputId, errorId);
+    }
+
+    /** The record with the counts and usage of now. */
+    private BatchRecord counted() {
+        return record.counted(progress.completed(), progress.failed(), progress.usage());
     }
 
     private Endpoint endpoint() {
@@ -356,7 +312,7 @@ final class BatchRun implements Runnable {
 
     @Override
     public String toString() {
-        return "BatchRun[" + record.id() + ", " + record.status().wireName() + ", " + resolved + "/"
-                + (lines == null ? "?" : lines.size()) + "]";
+        return "BatchRun[" + record.id() + ", " + record.status().wireName() + ", "
+                + (progress == null ? "?" : progress.resolved() + "/" + progress.size()) + "]";
     }
 }

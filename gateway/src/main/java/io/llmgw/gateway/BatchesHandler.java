@@ -30,7 +30,6 @@ final class BatchesHandler {
 
     static final String PATH = "/v1/batches";
     static final String COMPLETION_WINDOW = "24h";
-    static final Duration WINDOW = Duration.ofHours(24);
 
     private static final Logger LOG = LoggerFactory.getLogger(BatchesHandler.class);
     private static final int MAX_METADATA = 16;
@@ -39,12 +38,16 @@ final class BatchesHandler {
     private final FileStore files;
     private final BearerAuth auth;
     private final Clock clock;
+    /** The real window behind the API's {@code "24h"} ({@code GATEWAY_BATCH_COMPLETION_WINDOW}). */
+    private final Duration window;
 
-    BatchesHandler(final BatchDirectory directory, final FileStore files, final BearerAuth auth, final Clock clock) {
+    BatchesHandler(final BatchDirectory directory, final FileStore files, final BearerAuth auth, final Clock clock,
+                   final Duration window) {
         this.directory = directory;
         this.files = files;
         this.auth = auth;
         this.clock = clock;
+        this.window = window;
     }
 
     void create(final Context ctx) throws IOException {
@@ -79,7 +82,7 @@ final class BatchesHandler {
         final BatchRecord record = BatchRecord.accepted(BatchLines.newBatchId(), request.get("endpoint").asText(),
                 request.get("input_file_id").asText(), COMPLETION_WINDOW,
                 metadata instanceof ObjectNode object ? object : null, keyId.orElse(null), now,
-                now + WINDOW.toSeconds());
+                now + window.toSeconds());
         try {
             directory.write(record);
         } catch (final IOException e) {

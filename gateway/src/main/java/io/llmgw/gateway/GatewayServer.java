@@ -137,7 +137,8 @@ public final class GatewayServer implements AutoCloseable {
                 this::checks, metrics, locator, KafkaEventLog.create(settings, config), auth,
                 new LimitGate(reservations, limitsConfig, metrics), keyNames,
                 new BatchApi(new FilesHandler(files, auth, batchConfig.maxFileBytes(), batchConfig.maxFileLines()),
-                        new BatchesHandler(batches, files, auth, java.time.Clock.systemUTC()), batchConfig))
+                        new BatchesHandler(batches, files, auth, java.time.Clock.systemUTC(),
+                                batchConfig.completionWindow()), batchConfig))
                 .create();
         http.start(config.host(), config.port());
         // started after the server listens: its interactive-query address is this instance's actual HTTP port

@@ -56,7 +56,8 @@ class ApiDocsTest {
     /** The batch routes with nothing behind them: this test only lists the routes. */
     private static BatchApi batchApi(final BearerAuth auth) {
         return new BatchApi(new FilesHandler(null, auth, 1, 1),
-                new BatchesHandler(null, null, auth, java.time.Clock.systemUTC()), new BatchConfig(1, 1, 1));
+                new BatchesHandler(null, null, auth, java.time.Clock.systemUTC(),
+                        java.time.Duration.ofHours(24)), new BatchConfig(1, 1, 1, java.time.Duration.ofHours(24)));
     }
 
     @AfterEach

@@ -28,9 +28,9 @@ import java.util.Optional;
  * free and sends its events. {@code process()} never waits for a slot, for HTTP or for anything else.
  *
  * <p><b>Threading notes.</b> Kafka Streams calls {@link #init}, {@link #process}, the punctuator and {@link #close} on
- * the task's stream thread; {@code context}, {@code store} and {@code leftovers} belong to it alone. The scheduler
- * reports back only through the task's {@link TaskLane}, whose queued store changes the stream thread applies at every
- * {@code process()} and every {@link WorkerOptions#storeInterval()}.
+ * the task's stream thread; {@code context}, {@code store}, {@code ended} and {@code leftovers} belong to it alone.
+ * The scheduler reports back only through the task's {@link TaskLane}, whose queued store changes the stream thread
+ * applies at every {@code process()} and every {@link WorkerOptions#storeInterval()}.
  *
  * <p><b>Guarantees.</b> The waiting entry is written before {@code process()} returns, so Kafka Streams flushes it to
  * the changelog before it commits the input offset: no committed offset passes a request that is neither finished
@@ -56,6 +56,7 @@ public final class LlmCallProcessor implements Processor<String, byte[], String,
     private InFlightStore store;
     private TaskLane lane;
     private List<InFlightEntry> leftovers = List.of();
+    private final RecentlyEnded ended = new RecentlyEnded(RecentlyEnded.CAPACITY);
     private Cancellable ticker;
 
     public LlmCallProcessor(final Topics topics, final ModelSpec model, final WorkerOptions options) {
@@ -91,6 +92,12 @@ public final class LlmCallProcessor implements Processor<String, byte[], String,
                     LOG.debug("request {} is already held here; ignoring its redelivered copy", envelope.id()));
             return;
         }
+        if (ended.contains(envelope.id())) {
+            // A copy read again (a router or batch driver that crashed re-sent it) of a request that ended here.
+            RequestLog.with(envelope.id(), () ->
+                    LOG.info("request {} ended here already; ignoring its copy", envelope.id()));
+            return;
+        }
         if (!endsBeforeQueueing(envelope)) {
             store.put(InFlightEntry.waiting(envelope)); // before the offset can commit
             scheduler.offer(lane, envelope);
@@ -110,7 +117,7 @@ public final class LlmCallProcessor implements Processor<String, byte[], String,
 
     private void catchUp() {
         resumeLeftovers();
-        lane.applyTo(store);
+        lane.applyTo(store, ended);
     }
 
     private void resumeLeftovers() {

@@ -52,12 +52,15 @@ final class TaskLane {
         }
     }
 
-    /** Applies the queued changes in order; stream thread only. */
-    void applyTo(final InFlightStore store) {
+    /** Applies the queued changes in order, noting each removed (ended) request in {@code ended}; stream thread only. */
+    void applyTo(final InFlightStore store, final RecentlyEnded ended) {
         for (StoreChange change = changes.poll(); change != null; change = changes.poll()) {
             switch (change) {
                 case StoreChange.Put put -> store.put(put.entry());
-                case StoreChange.Remove remove -> store.remove(remove.requestId());
+                case StoreChange.Remove remove -> {
+                    store.remove(remove.requestId());
+                    ended.add(remove.requestId());
+                }
             }
         }
     }

@@ -444,6 +444,26 @@ class WorkerTopologyTest {
     }
 
     @Test
+    void shouldNotCallTheHostAgainWhenACopyOfAFinishedRequestIsReadAgain() {
+        start(model(4));
+        send(chat("req_1", false));
+        upstream.nextCall().complete(body("{\"id\":\"c\",\"object\":\"chat.completion\",\"choices\":[]}"));
+        tick();
+        assertEquals(EventType.COMPLETE, events.readValue().type());
+        assertNull(inFlight().get("req_1"), "ended and acknowledged");
+
+        // a router that died before its commit routes the same request again
+        send(chat("req_1", false));
+        tick();
+
+        assertTrue(upstream.noCallPending(), "the host is not called for the copy");
+        assertTrue(events.isEmpty(), "and nothing is answered twice");
+        assertNull(inFlight().get("req_1"));
+        send(chat("req_2", false));
+        assertEquals("req_2", upstream.nextCall().request().id(), "other requests still run");
+    }
+
+    @Test
     void shouldAnswer408AndCountOtherWhenACancelCarriesAReasonThisVersionDoesNotKnow() {
         start(model(4));
         send(chat("req_1", false));

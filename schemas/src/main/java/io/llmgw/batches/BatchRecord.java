@@ -16,6 +16,7 @@ import java.util.List;
  * @param eventsStartOffset the end of that partition just before its first line was published, or -1
  * @param revision          counts the writes of this batch's record: a reader keeps the highest, so a snapshot that
  *                          arrives late never undoes a later one
+ * @param usage             the tokens of the lines answered so far, a snapshot like the counts
  * (the {@code *At} fields are epoch seconds, null until the batch got there)
  */
 public record BatchRecord(
@@ -43,10 +44,12 @@ public record BatchRecord(
         Long expiredAt,
         Long cancellingAt,
         Long cancelledAt,
-        long revision) {
+        long revision,
+        BatchUsage usage) {
 
     public BatchRecord {
         errors = errors == null ? List.of() : List.copyOf(errors);
+        usage = usage == null ? BatchUsage.NONE : usage; // a record written before usage was kept
     }
 
     /** A batch just accepted: validating, nothing counted. */
@@ -55,38 +58,42 @@ public record BatchRecord(
                                        final long createdAt, final long expiresAt) {
         return new BatchRecord(id, endpoint, inputFileId, completionWindow, BatchStatus.VALIDATING, null, null,
                 List.of(), metadata, keyId, 0, 0, 0, -1, -1, createdAt, expiresAt, null, null, null, null, null, null,
-                null, 0);
+                null, 0, BatchUsage.NONE);
     }
 
     public BatchRecord inProgress(final long totalLines, final int partition, final long startOffset,
                                   final long nowS) {
         return new BatchRecord(id, endpoint, inputFileId, completionWindow, BatchStatus.IN_PROGRESS, null, null,
                 errors, metadata, keyId, totalLines, 0, 0, partition, startOffset, createdAt, expiresAt, nowS, null,
-                null, null, null, null, null, revision + 1);
+                null, null, null, null, null, revision + 1, usage);
     }
 
     public BatchRecord failedWith(final List<BatchError> problems, final long nowS) {
         return new BatchRecord(id, endpoint, inputFileId, completionWindow, BatchStatus.FAILED, null, null, problems,
                 metadata, keyId, total, completed, failed, eventsPartition, eventsStartOffset, createdAt, expiresAt,
-                inProgressAt, finalizingAt, completedAt, nowS, expiredAt, cancellingAt, cancelledAt, revision + 1);
+                inProgressAt, finalizingAt, completedAt, nowS, expiredAt, cancellingAt, cancelledAt, revision + 1, usage);
     }
 
     public BatchRecord counted(final long completedLines, final long failedLines) {
+        return counted(completedLines, failedLines, usage);
+    }
+
+    public BatchRecord counted(final long completedLines, final long failedLines, final BatchUsage linesUsage) {
         return new BatchRecord(id, endpoint, inputFileId, completionWindow, status, outputFileId, errorFileId, errors,
                 metadata, keyId, total, completedLines, failedLines, eventsPartition, eventsStartOffset, createdAt,
-                expiresAt, inProgressAt, finalizingAt, completedAt, failedAt, expiredAt, cancellingAt, cancelledAt, revision + 1);
+                expiresAt, inProgressAt, finalizingAt, completedAt, failedAt, expiredAt, cancellingAt, cancelledAt, revision + 1, linesUsage);
     }
 
     public BatchRecord cancelling(final long nowS) {
         return new BatchRecord(id, endpoint, inputFileId, completionWindow, BatchStatus.CANCELLING, outputFileId,
                 errorFileId, errors, metadata, keyId, total, completed, failed, eventsPartition, eventsStartOffset,
-                createdAt, expiresAt, inProgressAt, finalizingAt, completedAt, failedAt, expiredAt, nowS, cancelledAt, revision + 1);
+                createdAt, expiresAt, inProgressAt, finalizingAt, completedAt, failedAt, expiredAt, nowS, cancelledAt, revision + 1, usage);
     }
 
     public BatchRecord finalizing(final long nowS) {
         return new BatchRecord(id, endpoint, inputFileId, completionWindow, BatchStatus.FINALIZING, outputFileId,
                 errorFileId, errors, metadata, keyId, total, completed, failed, eventsPartition, eventsStartOffset,
-                createdAt, expiresAt, inProgressAt, nowS, completedAt, failedAt, expiredAt, cancellingAt, cancelledAt, revision + 1);
+                createdAt, expiresAt, inProgressAt, nowS, completedAt, failedAt, expiredAt, cancellingAt, cancelledAt, revision + 1, usage);
     }
 
     /** The final record: {@code completed}, {@code cancelled} or {@code expired}, with the files written. */
@@ -96,6 +103,6 @@ public record BatchRecord(
                 metadata, keyId, total, completed, failed, eventsPartition, eventsStartOffset, createdAt, expiresAt,
                 inProgressAt, finalizingAt, end == BatchStatus.COMPLETED ? now : completedAt, failedAt,
                 end == BatchStatus.EXPIRED ? now : expiredAt, cancellingAt,
-                end == BatchStatus.CANCELLED ? now : cancelledAt, revision + 1);
+                end == BatchStatus.CANCELLED ? now : cancelledAt, revision + 1, usage);
     }
 }

@@ -7,6 +7,7 @@ import io.llmgw.settings.Settings;
 import io.llmgw.settings.StreamsProps;
 import io.llmgw.settings.TopicAdmin;
 import io.llmgw.settings.TopicAdmin.TopicLayout;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -18,13 +19,20 @@ import java.util.Properties;
 
 /**
  * The router as a running service: ensures the core topics, then runs {@link RouterTopology} in a Kafka Streams
- * instance. Settings: {@code TOPIC_PREFIX}, {@code ROUTER_APPLICATION_ID}, {@code ROUTER_THREADS}, {@code STATE_DIR},
+ * instance. Settings: {@code TOPIC_PREFIX}, {@code ROUTER_APPLICATION_ID}, {@code ROUTER_THREADS},
+ * {@code ROUTER_SESSION_TIMEOUT}, {@code STATE_DIR},
  * plus the Kafka client and topic layout settings of {@link KafkaClientProps} and {@link TopicLayout}.
  */
 public final class RouterService implements AutoCloseable {
 
     static final Duration TOPIC_TIMEOUT = Duration.ofSeconds(30);
     static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * The broker's default {@code group.min.session.timeout.ms}, as for workers. Kafka's own default (45 s) left the
+     * request partitions of a router killed without warning unread for 45 s, whatever replaced it: the group waits for
+     * a vanished member until its session ends.
+     */
+    static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(6);
     private static final Logger LOG = LoggerFactory.getLogger(RouterService.class);
 
     private final KafkaStreams streams;
@@ -64,8 +72,12 @@ public final class RouterService implements AutoCloseable {
     /** The Streams configuration {@link #start(Settings)} uses: the shared defaults and the router's own. */
     @SuppressWarnings("deprecation") // the global-handler switch is deprecated because 5.0 makes it the default
     static Properties streamsProperties(final Settings settings) {
+        final Duration session = settings.getSeconds("ROUTER_SESSION_TIMEOUT", DEFAULT_SESSION_TIMEOUT);
         return StreamsProps.forApp(settings, applicationId(settings))
                 .threads(settings.getInt("ROUTER_THREADS", 1))
+                .set(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), (int) session.toMillis())
+                .set(StreamsConfig.mainConsumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG),
+                        (int) Math.max(500, session.toMillis() / 4))
                 // Opts in to Kafka 5.0's behaviour now (the registry loader never throws, so nothing else changes)
                 // and silences the start-up warning about it.
                 .set(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true)

@@ -22,6 +22,16 @@ class RouterServiceTest {
                 props.get(StreamsConfig.STATE_DIR_CONFIG));
         assertEquals("localhost:9092", props.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
         assertEquals(0, props.get("producer.linger.ms"));
+        assertEquals(6_000, props.get("main.consumer.session.timeout.ms"));
+        assertEquals(1_500, props.get("main.consumer.heartbeat.interval.ms"));
+    }
+
+    @Test
+    void shouldTakeItsSessionFromTheSettingWhenOneIsGiven() {
+        final Properties props = RouterService.streamsProperties(Settings.of(Map.of("ROUTER_SESSION_TIMEOUT", "10")));
+
+        assertEquals(10_000, props.get("main.consumer.session.timeout.ms"));
+        assertEquals(2_500, props.get("main.consumer.heartbeat.interval.ms"));
     }
 
     @Test

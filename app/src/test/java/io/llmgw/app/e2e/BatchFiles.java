@@ -27,7 +27,12 @@ final class BatchFiles {
      * pooled connection the gateway closed while a test waited must not fail the test.
      */
     static OpenAIClient client(final E2eStack stack) {
-        return com.openai.client.okhttp.OpenAIOkHttpClient.builder().apiKey("token").baseUrl(stack.gatewayUrl())
+        return client(stack.gatewayUrl());
+    }
+
+    /** The same client for the gateway at {@code apiUrl} (with {@code /v1}). */
+    static OpenAIClient client(final String apiUrl) {
+        return com.openai.client.okhttp.OpenAIOkHttpClient.builder().apiKey("token").baseUrl(apiUrl)
                 .maxRetries(2).timeout(java.time.Duration.ofSeconds(60)).build();
     }
 

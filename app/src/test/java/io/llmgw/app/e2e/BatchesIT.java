@@ -75,6 +75,18 @@ class BatchesIT {
                     .path("message").path("content").asText());
             assertTrue(line.path("id").asText().startsWith("batch_req_"));
         }
+        // usage: the sum of the answers' usage, as the output file shows it
+        long prompt = 0;
+        long completion = 0;
+        for (final JsonNode line : output) {
+            prompt += line.path("response").path("body").path("usage").path("prompt_tokens").asLong();
+            completion += line.path("response").path("body").path("usage").path("completion_tokens").asLong();
+        }
+        final com.openai.models.batches.BatchUsage usage = done.usage().orElseThrow();
+        assertTrue(prompt > 0 && completion > 0, "the simulator reports usage");
+        assertEquals(prompt, usage.inputTokens());
+        assertEquals(completion, usage.outputTokens());
+        assertEquals(prompt + completion, usage.totalTokens());
         assertEquals(1, errors.size());
         assertEquals("unknown-model", errors.getFirst().path("custom_id").asText());
         assertEquals(404, errors.getFirst().path("response").path("status_code").asInt());
