@@ -52,6 +52,10 @@ public final class NodeConfig {
         // gateway's publish timeout; on loopback a live node is never 3 s late
         props.put("broker.session.timeout.ms", Integer.toString(SESSION_TIMEOUT_MS));
         props.put("broker.heartbeat.interval.ms", "500");
+        // the embedded nodes always stop together (EmbeddedKafkaCluster), so moving leaders to nodes that are stopping
+        // too is pointless, and with a node already dead the survivors waited out their 30 s bound for a grant that
+        // the shrinking quorum could not give (BrokerKillIT: 30 s to stop the two nodes left after a SIGKILL)
+        props.put("controlled.shutdown.enable", "false");
         // 50 offsets partitions make the first group join take seconds; one is plenty for a developer's cluster
         props.put("offsets.topic.num.partitions", "1");
         props.put("transaction.state.log.num.partitions", "1");

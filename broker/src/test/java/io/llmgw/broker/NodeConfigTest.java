@@ -34,6 +34,7 @@ class NodeConfigTest {
         assertEquals("1", props.getProperty("share.coordinator.state.topic.replication.factor"));
         assertEquals("1", props.getProperty("offsets.topic.num.partitions"));
         assertEquals("0", props.getProperty("group.initial.rebalance.delay.ms"));
+        assertEquals("false", props.getProperty("controlled.shutdown.enable"), "nodes stop together");
         assertEquals("8388608", props.getProperty("log.cleaner.dedupe.buffer.size"));
         assertEquals("false", props.getProperty("auto.create.topics.enable"));
     }

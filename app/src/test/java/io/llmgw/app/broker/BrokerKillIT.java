@@ -49,7 +49,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * One broker of three killed with SIGKILL under steady load, as {@code ./llmgw dev --brokers 3} runs it: three broker
  * JVMs, router, worker and gateway in this JVM, the simulator as the host. Ten requests/s and three streams at a
- * time go through the official SDK (no SDK retries) for 24 s; after 12 s the node that coordinates the consumer groups
+ * time go through the official SDK (no SDK retries) for 18 s; after 9 s the node that coordinates the consumer groups
  * is killed. Every request must get its full answer: no error, nothing lost. The longest request around the kill and
  * the longest pause inside a stream are printed. Then the two left stop together, and all three start again on the
  * same data, the killed node's included: the same cluster, with the record written before the kill.
@@ -58,8 +58,8 @@ class BrokerKillIT {
 
     private static final String MODEL = "kill-broker-model";
     private static final String KEPT = "kept";
-    private static final Duration LOAD = Duration.ofSeconds(24);
-    private static final Duration KILL_AFTER = Duration.ofSeconds(12);
+    private static final Duration LOAD = Duration.ofSeconds(18);
+    private static final Duration KILL_AFTER = Duration.ofSeconds(9);
     private static final long SYNC_EVERY_MS = 100;
     private static final int STREAMS = 3;
     private static final String STREAM_WORDS = IntStream.range(0, 40).mapToObj(i -> "w" + i)
