@@ -31,8 +31,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue 10, part 2: a role whose internal loop dies does not live on answering 503. Each case runs the role in its own
- * JVM (the launcher's main, as the image runs it; the three start together), waits for {@code /ready}, makes one loop die by interrupting its
- * thread inside the Kafka client, and observes the process exit with status 70 and say why.
+ * JVM (the launcher's main, as the image runs it; the three start together), waits for {@code /ready}, makes one
+ * loop die by interrupting its thread inside the Kafka client, and observes the process exit with status 70 and say
+ * why.
  */
 class LoudFailureIT {
 
