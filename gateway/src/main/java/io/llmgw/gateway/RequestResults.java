@@ -5,13 +5,14 @@ import io.llmgw.runtime.StreamsRunState;
 import io.llmgw.settings.Settings;
 import io.llmgw.settings.StreamsProps;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
-import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
@@ -25,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -163,15 +165,22 @@ public final class RequestResults implements AutoCloseable {
     private boolean lookupsAnswer() {
         try {
             final Set<Integer> owned = new HashSet<>();
+            boolean holdsAny = false;
             for (final StreamsMetadata client : streams.metadataForAllStreamsClients()) {
-                client.topicPartitions().stream().filter(partition -> partition.topic().equals(eventsTopic))
-                        .forEach(partition -> owned.add(partition.partition()));
+                final List<Integer> partitions = client.topicPartitions().stream()
+                        .filter(partition -> partition.topic().equals(eventsTopic)).map(TopicPartition::partition)
+                        .toList();
+                owned.addAll(partitions);
+                holdsAny |= self.equals(client.hostInfo()) && !partitions.isEmpty();
             }
             if (owned.size() < eventPartitions) {
                 return false;
             }
-            streams.store(StoreQueryParameters.fromNameAndType(RequestResultsTopology.STORE,
-                    QueryableStoreTypes.<String, byte[]>keyValueStore()));
+            if (holdsAny) {
+                // an instance that holds nothing yet (a newcomer warming up) answers every lookup by forwarding it
+                streams.store(StoreQueryParameters.fromNameAndType(RequestResultsTopology.STORE,
+                        QueryableStoreTypes.<String, byte[]>keyValueStore()));
+            }
             return true;
         } catch (final InvalidStateStoreException | IllegalStateException e) {
             return false;
