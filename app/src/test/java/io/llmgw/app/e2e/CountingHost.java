@@ -63,6 +63,7 @@ final class CountingHost implements AutoCloseable {
 
     private void complete(final HttpExchange exchange) throws IOException {
         maxOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
+        boolean closed = false;
         try (exchange) {
             final JsonNode body = Json.MAPPER.readTree(exchange.getRequestBody());
             final JsonNode messages = body.path("messages");
@@ -73,6 +74,10 @@ final class CountingHost implements AutoCloseable {
                     + "\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
                     + Json.MAPPER.writeValueAsString("echo: " + question) + "},\"finish_reason\":\"stop\"}]}";
             final byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
+            // the call ends before its answer leaves: a worker that reads it may start its next call at once, and that
+            // one must not find this one still counted (it was, for the moment between the write and this finally)
+            open.decrementAndGet();
+            closed = true;
             exchange.getResponseHeaders().add("Content-Type", "application/json");
             exchange.sendResponseHeaders(200, bytes.length);
             exchange.getResponseBody().write(bytes);
@@ -82,7 +87,9 @@ final class CountingHost implements AutoCloseable {
         } catch (final IOException e) {
             // the worker went away (killed): the call still counted while it was open
         } finally {
-            open.decrementAndGet();
+            if (!closed) {
+                open.decrementAndGet();
+            }
         }
     }
 
