@@ -26,7 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The production roles (the commands of the image) on a broker of their own, so that the broker can be stopped:
+ * The production roles (the commands of the image, each in a JVM of its own) on a broker of their own, so that the
+ * broker can be stopped:
  * router, worker and gateway each answer {@code /ready} 200 while Kafka answers and 503 once it stops, while
  * {@code /health} stays 200; router and worker serve their metrics on {@code OPS_PORT}.
  */
@@ -48,12 +49,13 @@ class RolesReadinessIT {
             final Map<String, String> values = ThreeRoles.settings(broker.bootstrapServers(), "ready", dataDir, 1, 1);
             values.put("OPS_QUEUE_DEPTH_INTERVAL", "0.5");
             final Settings base = Settings.of(values);
-            try (ThreeRoles roles = ThreeRoles.start(base, host.baseUrl(), MODEL, "ready-gateway")) {
+            try (ThreeRoles roles = ThreeRoles.inOwnJvms(base, host.baseUrl(), MODEL, "ready-gateway")) {
                 final String router = roles.router();
                 final String worker = roles.worker();
                 final String gateway = roles.gateway();
 
-                await().atMost(START).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+                // the JVMs open their ports when they get there: refused connections until then
+                await().atMost(START).pollInterval(Duration.ofMillis(250)).ignoreExceptions().untilAsserted(() -> {
                     assertEquals(200, get(router + "/ready").statusCode(), "router ready");
                     assertEquals(200, get(worker + "/ready").statusCode(), "worker ready");
                     assertEquals(200, get(gateway + "/ready").statusCode(), "gateway ready");

@@ -6,8 +6,11 @@ import io.llmgw.settings.Settings;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -69,6 +72,42 @@ final class ThreeRoles implements AutoCloseable {
             routerRole.close();
             throw e;
         }
+    }
+
+    /**
+     * The same three roles, each as {@code llmgw <role>} in a JVM of its own (options from {@link TestJvms}); closing
+     * kills them. For a test that takes Kafka away: a Streams app closed with no broker can leave threads retrying
+     * for good (a router's global thread did, through the rest of a suite), and those die with their process.
+     */
+    static ThreeRoles inOwnJvms(final Settings base, final String hostUrl, final String model, final String gatewayId)
+            throws IOException {
+        final String router = "http://127.0.0.1:" + freePort();
+        final String worker = "http://127.0.0.1:" + freePort();
+        final String gateway = "http://127.0.0.1:" + freePort();
+        final Map<String, String> env = base.withPrefix("");
+        final AutoCloseable routerRole = launch("router", env, Map.of("OPS_PORT", port(router)));
+        final AutoCloseable workerRole = launch("worker", env, Map.of("OPS_PORT", port(worker),
+                "OPENAI_HOST", hostUrl, "OPENAI_MODEL_NAME", model));
+        final AutoCloseable gatewayRole = launch("gateway", env, Map.of("GATEWAY_HOST", "127.0.0.1",
+                "GATEWAY_PORT", port(gateway), "GATEWAY_ID", gatewayId));
+        return new ThreeRoles(router, worker, gateway, routerRole, workerRole, gatewayRole);
+    }
+
+    private static AutoCloseable launch(final String role, final Map<String, String> base,
+                                        final Map<String, String> own) throws IOException {
+        final List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
+        command.addAll(TestJvms.childOptions());
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Llmgw.class.getName(), role));
+        final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(Files.createTempFile("llmgw-" + role + "-", ".log").toFile());
+        builder.environment().putAll(base);
+        builder.environment().putAll(own);
+        final Process process = builder.start();
+        return () -> {
+            process.destroyForcibly();
+            process.waitFor();
+        };
     }
 
     String router() {
