@@ -19,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -114,11 +113,7 @@ class LoudFailureIT {
 
     private static Started launch(final Case loopCase) throws IOException {
         final int port = ThreeRoles.freePort();
-        final List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
-        command.addAll(TestJvms.childOptions());
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), LoopKillingMain.class.getName(),
-                loopCase.role()));
+        final List<String> command = TestJvms.command(LoopKillingMain.class.getName(), loopCase.role());
         final Path log = dataDir.resolve(loopCase.role() + "-" + loopCase.thread() + ".log");
         final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(log.toFile());

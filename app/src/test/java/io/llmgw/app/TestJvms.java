@@ -2,6 +2,8 @@ package io.llmgw.app;
 
 import io.llmgw.runtime.JavaOptions;
 
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -16,5 +18,15 @@ public final class TestJvms {
 
     public static List<String> childOptions() {
         return JavaOptions.of("llmgw.test.child.java.opts", "LLMGW_TEST_CHILD_JAVA_OPTS");
+    }
+
+    /** {@code java -Xmx256m <child options> -cp <this JVM's classpath> <mainClass> <args>}. */
+    public static List<String> command(final String mainClass, final String... args) {
+        final List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
+        command.addAll(childOptions());
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
+        command.addAll(List.of(args));
+        return command;
     }
 }

@@ -8,9 +8,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -95,11 +93,8 @@ final class ThreeRoles implements AutoCloseable {
 
     private static AutoCloseable launch(final String role, final Map<String, String> base,
                                         final Map<String, String> own) throws IOException {
-        final List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
-        command.addAll(TestJvms.childOptions());
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Llmgw.class.getName(), role));
-        final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+        final ProcessBuilder builder = new ProcessBuilder(TestJvms.command(Llmgw.class.getName(), role))
+                .redirectErrorStream(true)
                 .redirectOutput(Files.createTempFile("llmgw-" + role + "-", ".log").toFile());
         builder.environment().putAll(base);
         builder.environment().putAll(own);

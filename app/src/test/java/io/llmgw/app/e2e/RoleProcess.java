@@ -6,8 +6,6 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -27,11 +25,7 @@ final class RoleProcess implements AutoCloseable {
 
     static RoleProcess start(final String role, final String name, final Map<String, String> settings)
             throws IOException {
-        final String java = ProcessHandle.current().info().command().orElse("java");
-        final List<String> command = new ArrayList<>(List.of(java, "-Xmx256m"));
-        command.addAll(TestJvms.childOptions());
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.llmgw.app.Llmgw", role));
-        final ProcessBuilder builder = new ProcessBuilder(command);
+        final ProcessBuilder builder = new ProcessBuilder(TestJvms.command("io.llmgw.app.Llmgw", role));
         builder.environment().putAll(settings);
         final Path log = Files.createTempFile("llmgw-" + role + "-" + name + "-", ".log");
         builder.redirectErrorStream(true).redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE);
