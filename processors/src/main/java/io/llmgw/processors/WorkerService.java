@@ -188,7 +188,12 @@ public final class WorkerService implements AutoCloseable {
 
     /** The consumer group of a model's workers: {@code <prefix>-worker-<model topic suffix>}. */
     public static String applicationId(final Topics topics, final ModelSpec model) {
-        final String suffix = topics.modelRequestsName(model.name()).substring((topics.prefix() + ".requests.").length());
+        return applicationId(topics, model.name());
+    }
+
+    /** The consumer group of the workers of the model named {@code model}. */
+    public static String applicationId(final Topics topics, final String model) {
+        final String suffix = topics.modelRequestsName(model).substring((topics.prefix() + ".requests.").length());
         return topics.prefix() + "-worker-" + suffix;
     }
 

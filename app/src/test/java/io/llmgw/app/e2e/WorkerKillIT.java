@@ -1,7 +1,13 @@
 package io.llmgw.app.e2e;
 
 import com.openai.client.OpenAIClient;
+import io.llmgw.processors.WorkerService;
+import io.llmgw.schemas.Topics;
 import io.llmgw.settings.KafkaClientProps;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.common.GroupState;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -44,6 +50,11 @@ class WorkerKillIT {
             final OpenAIClient client = stack.client();
             await().atMost(Duration.ofSeconds(120)).until(() -> client.models().list().data().stream()
                     .anyMatch(m -> m.id().equals(MODEL)));
+            // both workers own partitions before any request runs: a worker that joins late takes tasks from the
+            // other, whose running calls are then aborted and re-run, and this host holds an aborted call for its
+            // whole call time (a real host stops on the disconnect), so the cap would be counted against a rebalance
+            // this test is not about
+            awaitBothWorkersOwnPartitions(stack);
 
             final List<String> questions = new ArrayList<>();
             final List<CompletableFuture<String>> answers = new ArrayList<>();
@@ -76,6 +87,21 @@ class WorkerKillIT {
             System.out.printf("WorkerKillIT: first re-run %d ms after the kill; hosts saw at most %d and %d open%n",
                     firstRerunMs, hostA.maxOpen(), hostB.maxOpen());
             assertTrue(firstRerunMs < 10_000, "the first re-run started " + firstRerunMs + " ms after the kill");
+        }
+    }
+
+    private static void awaitBothWorkersOwnPartitions(final E2eStack stack) {
+        final String prefix = stack.settings().get("TOPIC_PREFIX").orElse(Topics.DEFAULT_PREFIX);
+        final String group = WorkerService.applicationId(new Topics(prefix), MODEL);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                stack.settings().get(KafkaClientProps.BOOTSTRAP_SERVERS).orElseThrow()))) {
+            // the group exists once the first worker joined
+            await().atMost(Duration.ofSeconds(120)).ignoreExceptions().until(() -> {
+                final ConsumerGroupDescription described = admin.describeConsumerGroups(List.of(group))
+                        .describedGroups().get(group).get();
+                return described.groupState() == GroupState.STABLE && described.members().size() == 2
+                        && described.members().stream().allMatch(m -> !m.assignment().topicPartitions().isEmpty());
+            });
         }
     }
 
