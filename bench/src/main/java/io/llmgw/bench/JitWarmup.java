@@ -14,7 +14,11 @@ import java.util.function.Supplier;
  * row, or when the cap is reached. A cold gateway answers in seconds at first and in milliseconds once C2
  * has compiled the request path; a fixed short warm-up measured the former and reported it as the product's speed.
  *
- * <p>Pure decision logic lives in {@link Settling} so that it is tested without load.
+ * <p>The windows climb to the rate ({@link Ramp}): a cold JVM sent the full rate at once falls behind, its backlog
+ * then sets every window's median (seconds of queueing, not the JIT), and the compilers share the cores with the
+ * request threads that pile up; at a rate it keeps up with, requests still flow and the JIT gets its cycles.
+ *
+ * <p>Pure decision logic lives in {@link Settling} and {@link Ramp} so that it is tested without load.
  */
 final class JitWarmup {
 
@@ -39,17 +43,47 @@ final class JitWarmup {
             throws InterruptedException {
         final long started = System.nanoTime();
         final Settling settling = new Settling();
+        final Ramp ramp = new Ramp(rate);
         final int maxOutstanding = (int) Math.min(5000, Math.max(256, rate));
         Map<String, Double> jitCores = jit.coresSinceLast();
         while (!settling.settled() && System.nanoTime() - started < cap.toNanos()) {
+            final double windowRate = ramp.rate();
             final OpenLoop.Result result = OpenLoop.run(
-                    new OpenLoop.Plan(rate, Duration.ZERO, window, timeout, maxOutstanding), operation);
+                    new OpenLoop.Plan(windowRate, Duration.ZERO, window, timeout, maxOutstanding), operation);
             jitCores = jit.coresSinceLast();
-            final boolean clean = result.errors() == 0 && result.achievedRate() >= MIN_ACHIEVED_SHARE * rate;
-            settling.add(result.latency().p50(), clean, JitActivity.busiest(jitCores));
+            final boolean clean = result.errors() == 0 && result.achievedRate() >= MIN_ACHIEVED_SHARE * windowRate;
+            ramp.next(clean, result.latency().p50());
+            // only windows at the rate itself say whether the path is warm at that rate
+            settling.add(result.latency().p50(), clean && windowRate == rate, JitActivity.busiest(jitCores));
         }
         return new Outcome(settling.p50s(), Duration.ofNanos(System.nanoTime() - started), settling.settled(),
                 jitCores);
+    }
+
+    /**
+     * The rate of the next window: from a quarter of the target, doubled after a window the path kept up with (clean,
+     * median under {@link #KEEPING_UP_P50_MS}), halved (down to an eighth) after one it did not.
+     */
+    static final class Ramp {
+
+        /** A median above this is a queue building up, not a path answering. */
+        static final double KEEPING_UP_P50_MS = 250;
+
+        private final double target;
+        private double rate;
+
+        Ramp(final double target) {
+            this.target = target;
+            this.rate = target / 4;
+        }
+
+        double rate() {
+            return rate;
+        }
+
+        void next(final boolean clean, final double p50Ms) {
+            rate = clean && p50Ms <= KEEPING_UP_P50_MS ? Math.min(target, rate * 2) : Math.max(target / 8, rate / 2);
+        }
     }
 
     /** The stopping rule over the windows seen so far. */

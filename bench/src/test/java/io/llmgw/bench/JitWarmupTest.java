@@ -67,4 +67,22 @@ class JitWarmupTest {
         assertEquals(0, JitActivity.compilerTicksOf(worker), "other threads do not count");
         assertEquals(0, JitActivity.compilerTicksOf("garbage"));
     }
+
+    @Test
+    void shouldClimbToTheRateWhileThePathKeepsUpAndBackOffWhenItFallsBehind() {
+        final JitWarmup.Ramp ramp = new JitWarmup.Ramp(200);
+        assertEquals(50, ramp.rate(), "a cold path starts at a quarter of the rate");
+        ramp.next(true, 40);
+        assertEquals(100, ramp.rate());
+        ramp.next(true, 40);
+        assertEquals(200, ramp.rate());
+        ramp.next(true, 40);
+        assertEquals(200, ramp.rate(), "never beyond the rate");
+        ramp.next(true, 900);
+        assertEquals(100, ramp.rate(), "a queue building up (clean but slow) halves the rate");
+        ramp.next(false, 10);
+        ramp.next(false, 10);
+        ramp.next(false, 10);
+        assertEquals(25, ramp.rate(), "never below an eighth");
+    }
 }
