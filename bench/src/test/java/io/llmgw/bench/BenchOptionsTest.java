@@ -26,7 +26,7 @@ class BenchOptionsTest {
         assertEquals(50.0, options.maxP99Ms());
         assertFalse(options.quick());
         assertEquals(Optional.empty(), options.settleCap(), "the mode's own caps");
-        assertEquals(Duration.ofSeconds(40), options.settleCapOf(true));
+        assertEquals(Duration.ofSeconds(240), options.settleCapOf(true));
         assertEquals(Duration.ofSeconds(9), options.settleCapOf(false));
     }
 
