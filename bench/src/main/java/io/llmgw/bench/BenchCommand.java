@@ -328,7 +328,7 @@ public final class BenchCommand {
         map.put("tokensPerStream", options.tokensPerStream());
         map.put("waiting", options.waiting());
         map.put("profile", options.profile());
-        warmups.forEach((path, warmup) -> map.put("warmupSettled." + path,
+        warmups.forEach((path, warmup) -> map.put(ResultTable.WARMUP_PREFIX + path,
                 Map.of("settled", warmup.settled(), "seconds", warmup.took().toMillis() / 1000.0,
                         "windowP50Ms", warmup.windowP50s(), "lastWindowJitCores", warmup.lastJitCores())));
         map.put("nodeHeap", settings.get(BenchStack.NODE_HEAP, BenchStack.DEFAULT_NODE_HEAP));

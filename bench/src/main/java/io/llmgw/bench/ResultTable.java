@@ -9,6 +9,8 @@ import java.util.stream.Collectors;
 /** The human-readable form of a {@link BenchReport}: fixed-width tables, one per case. */
 final class ResultTable {
 
+    /** The options' key of each path's warm-up outcome ({@code BenchCommand}). */
+    static final String WARMUP_PREFIX = "warmupSettled.";
     private static final List<String> CPU_ROLES = List.of("gateway", "stack", "broker", "loadgen", "peer");
 
     private ResultTable() {
@@ -23,6 +25,7 @@ final class ResultTable {
         out.append("latencies in ms, from each request's intended start (open loop); cpu in cores used by each process"
                 + " during the step (of " + machine.cpus() + ")\n");
         out.append(nonStreaming("non-streaming at fixed rates", report.fixedRates()));
+        out.append(unsettled(report.options()));
         out.append(comparisons(report.comparisons()));
         if (report.hops() != null) {
             out.append(hops(report.hops(), report.fixedRates()));
@@ -66,6 +69,24 @@ final class ResultTable {
                     load.latency().p50(), load.latency().p90(), load.latency().p99(), load.latency().max(),
                     cpu(step.cpu()), errorKinds(load.errorKinds())));
         }
+        return out.toString();
+    }
+
+    /**
+     * A warning under the fixed rates for every path whose warm-up reached its cap: its figures are a JVM's that was
+     * still compiling, and printing them bare told quick-run users the gateway was hundreds of times slower than direct.
+     */
+    static String unsettled(final Map<String, Object> options) {
+        final StringBuilder out = new StringBuilder();
+        options.forEach((name, value) -> {
+            if (name.startsWith(WARMUP_PREFIX) && value instanceof Map<?, ?> warmup
+                    && Boolean.FALSE.equals(warmup.get("settled"))) {
+                out.append(String.format(Locale.ROOT, "NOT SETTLED: %s's JIT was still compiling after its %.0f s"
+                                + " warm-up; its rows are a cold JVM's, not the product's speed (on two cores C2 needs"
+                                + " minutes of load: BENCHMARKS.md)%n", name.substring(WARMUP_PREFIX.length()),
+                        ((Number) warmup.get("seconds")).doubleValue()));
+            }
+        });
         return out.toString();
     }
 
