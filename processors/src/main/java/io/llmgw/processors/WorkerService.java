@@ -214,8 +214,11 @@ public final class WorkerService implements AutoCloseable {
                 // a busy poll share one produce request; the commit still flushes them before the offsets.
                 .set(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), CHANGELOG_LINGER_MS)
                 .set(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), (int) session.toMillis())
+                // a survivor hears of a dead member's rebalance only with its next heartbeat's answer: at a tenth of
+                // the session (600 ms) that adds at most 0.6 s to a failover instead of 1.5 s, for heartbeats that
+                // cost the coordinator next to nothing
                 .set(StreamsConfig.mainConsumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG),
-                        (int) Math.max(500, session.toMillis() / 4));
+                        (int) Math.max(500, session.toMillis() / 10));
         if (staticInstanceId != null) {
             // Streams appends the thread's index: each stream thread is its own static member
             props.set(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
