@@ -177,12 +177,15 @@ public final class BenchCommand {
             }
             final JitWarmup.Outcome settled = JitWarmup.run(SETTLE_RATE, SETTLE_WINDOW, cap, REQUEST_TIMEOUT, jit,
                     path.getValue());
-            progress("warm-up %s: %s after %.1f s at %.0f requests/s (window p50s %s ms; JIT in the last window, "
-                            + "cores: %s)", path.getKey(),
+            final List<String> windows = new ArrayList<>();
+            for (int i = 0; i < settled.windowP50s().size(); i++) {
+                windows.add(String.format(Locale.ROOT, "%.1f@%.0f", settled.windowP50s().get(i),
+                        settled.windowRates().get(i)));
+            }
+            progress("warm-up %s: %s after %.1f s climbing to %.0f requests/s (window p50 ms @ rate/s %s; JIT in the"
+                            + " last window, cores: %s)", path.getKey(),
                     settled.settled() ? "settled" : "NOT settled (cap reached; figures may be cold)",
-                    settled.took().toMillis() / 1000.0, SETTLE_RATE, settled.windowP50s().stream()
-                            .map(p50 -> String.format(Locale.ROOT, "%.1f", p50)).toList(),
-                    jitText(settled.lastJitCores()));
+                    settled.took().toMillis() / 1000.0, SETTLE_RATE, windows, jitText(settled.lastJitCores()));
             warmups.put(path.getKey(), settled);
         }
     }
@@ -330,7 +333,7 @@ public final class BenchCommand {
         map.put("profile", options.profile());
         warmups.forEach((path, warmup) -> map.put(ResultTable.WARMUP_PREFIX + path,
                 Map.of("settled", warmup.settled(), "seconds", warmup.took().toMillis() / 1000.0,
-                        "windowP50Ms", warmup.windowP50s(), "lastWindowJitCores", warmup.lastJitCores())));
+                        "windowP50Ms", warmup.windowP50s(), "windowRates", warmup.windowRates(), "lastWindowJitCores", warmup.lastJitCores())));
         map.put("nodeHeap", settings.get(BenchStack.NODE_HEAP, BenchStack.DEFAULT_NODE_HEAP));
         return map;
     }

@@ -49,7 +49,7 @@ record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Optional
               --rates R1,R2,...        fixed rates in requests/s           (50,200,500,1000; quick 200)
               --warmup S               seconds sent before each step       (3; quick 0.75)
               --duration S             measured seconds per step           (15; quick 2)
-              --settle-cap S           longest settling warm-up per path   (9, gateway 240; quick 4, gateway 35;
+              --settle-cap S           longest settling warm-up per path   (9, gateway 240; quick 4, gateway 20;
                                        0 skips it: a run that checks the paths work, not their speed)
               --no-max, --max          skip or run the search for the highest sustained rate (quick skips it)
               --max-p99 MS             p99 bound of a sustained rate       (50)
@@ -150,7 +150,7 @@ record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Optional
      * a full run may wait that long; a quick run is a smoke test that cannot, so it gets short caps.
      */
     Duration settleCapOf(final boolean gatewayPath) {
-        return settleCap.orElseGet(() -> Duration.ofSeconds(quick ? (gatewayPath ? 35 : 4) : (gatewayPath ? 240 : 9)));
+        return settleCap.orElseGet(() -> Duration.ofSeconds(quick ? (gatewayPath ? 20 : 4) : (gatewayPath ? 240 : 9)));
     }
 
         /** The largest streaming case. */

@@ -31,8 +31,12 @@ final class JitWarmup {
     /** The most a JVM's compilers may use in a window (cores) for it to count as settled. */
     static final double MAX_JIT_CORES = 0.05;
 
-    /** What a warm-up needed: its windows' p50s, the time it took, and whether it settled before the cap. */
-    record Outcome(List<Double> windowP50s, Duration took, boolean settled, Map<String, Double> lastJitCores) {
+    /**
+     * What a warm-up needed: its windows' p50s and the rate each was sent at, the time it took, and whether it settled
+     * before the cap.
+     */
+    record Outcome(List<Double> windowP50s, List<Double> windowRates, Duration took, boolean settled,
+                   Map<String, Double> lastJitCores) {
     }
 
     private JitWarmup() {
@@ -44,10 +48,12 @@ final class JitWarmup {
         final long started = System.nanoTime();
         final Settling settling = new Settling();
         final Ramp ramp = new Ramp(rate);
+        final List<Double> rates = new ArrayList<>();
         final int maxOutstanding = (int) Math.min(5000, Math.max(256, rate));
         Map<String, Double> jitCores = jit.coresSinceLast();
         while (!settling.settled() && System.nanoTime() - started < cap.toNanos()) {
             final double windowRate = ramp.rate();
+            rates.add(windowRate);
             final OpenLoop.Result result = OpenLoop.run(
                     new OpenLoop.Plan(windowRate, Duration.ZERO, window, timeout, maxOutstanding), operation);
             jitCores = jit.coresSinceLast();
@@ -56,7 +62,7 @@ final class JitWarmup {
             // only windows at the rate itself say whether the path is warm at that rate
             settling.add(result.latency().p50(), clean && windowRate == rate, JitActivity.busiest(jitCores));
         }
-        return new Outcome(settling.p50s(), Duration.ofNanos(System.nanoTime() - started), settling.settled(),
+        return new Outcome(settling.p50s(), List.copyOf(rates), Duration.ofNanos(System.nanoTime() - started), settling.settled(),
                 jitCores);
     }
 
