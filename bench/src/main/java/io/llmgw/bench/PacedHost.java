@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -29,8 +30,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class PacedHost implements AutoCloseable {
 
-    /** One call as the host saw it: its tag, and its start and end on {@link System#nanoTime()}. */
-    record Call(String tag, long startNanos, long endNanos) {
+    /**
+     * One call as the host saw it: its tag, its start and end on {@link System#nanoTime()}, and when it wrote each
+     * chunk of a stream (flushed), so a reader can tell the host's own pacing from what the path added.
+     */
+    record Call(String tag, long startNanos, long endNanos, List<Long> chunkNanos) {
     }
 
     private final HttpServer server;
@@ -77,13 +81,14 @@ final class PacedHost implements AutoCloseable {
         final long start = System.nanoTime();
         maxOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
         String tag = "";
+        final List<Long> written = new ArrayList<>();
         try (exchange) {
             final JsonNode body = Json.MAPPER.readTree(exchange.getRequestBody());
             final JsonNode messages = body.path("messages");
             final String content = messages.path(messages.size() - 1).path("content").asText();
             tag = content.split(" ", 2)[0];
             if (body.path("stream").asBoolean(false)) {
-                stream(exchange, tag);
+                stream(exchange, tag, written);
             } else {
                 answer(exchange, body, content, start);
             }
@@ -93,7 +98,7 @@ final class PacedHost implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             open.decrementAndGet();
-            calls.add(new Call(tag, start, System.nanoTime()));
+            calls.add(new Call(tag, start, System.nanoTime(), List.copyOf(written)));
         }
     }
 
@@ -112,7 +117,8 @@ final class PacedHost implements AutoCloseable {
     }
 
     /** One chunk per {@code pace} until the call time is up, each flushed on its own, as a model server does. */
-    private void stream(final HttpExchange exchange, final String tag) throws IOException, InterruptedException {
+    private void stream(final HttpExchange exchange, final String tag, final List<Long> written)
+            throws IOException, InterruptedException {
         exchange.getResponseHeaders().add("Content-Type", "text/event-stream");
         exchange.sendResponseHeaders(200, 0);
         final OutputStream out = exchange.getResponseBody();
@@ -125,6 +131,7 @@ final class PacedHost implements AutoCloseable {
                     + (i == chunks - 1 ? "\"stop\"" : "null") + "}]}\n\n";
             out.write(chunk.getBytes(StandardCharsets.UTF_8));
             out.flush();
+            written.add(System.nanoTime());
         }
         out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
         out.flush();

@@ -1,7 +1,14 @@
 package io.llmgw.bench;
 
+import io.llmgw.processors.WorkerService;
+import io.llmgw.schemas.Topics;
 import io.llmgw.settings.KafkaClientProps;
 import io.llmgw.settings.Settings;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.common.GroupState;
 
 import java.io.IOException;
 import java.net.URI;
@@ -9,7 +16,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The system under test of the saturated cases: a {@code stack} node ({@code ./llmgw dev} with its gateway taking the
@@ -75,6 +86,7 @@ final class SaturationStack implements AutoCloseable {
                 outDir.resolve("saturated-worker-b.log"));
         try {
             worker.awaitReady(READY_TIMEOUT);
+            awaitBothInstancesOwnPartitions();
             return worker;
         } catch (final InterruptedException | RuntimeException e) {
             worker.close();
@@ -82,8 +94,45 @@ final class SaturationStack implements AutoCloseable {
         }
     }
 
+    /**
+     * Ready means the new instance's first tasks run; the group may still move tasks from {@code sat-a} to it. A
+     * move while calls run aborts them (their partitions re-run them), which is a rebalance the kill case is not
+     * about: it starts once the group is stable with both instances owning partitions.
+     */
+    private void awaitBothInstancesOwnPartitions() throws InterruptedException {
+        final String group = WorkerService.applicationId(new Topics(base.getOrDefault("TOPIC_PREFIX",
+                Topics.DEFAULT_PREFIX)), MODEL);
+        final long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                base.get(KafkaClientProps.BOOTSTRAP_SERVERS)))) {
+            while (!stableWithTwoOwners(admin, group)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the worker group " + group + " did not settle on two owners");
+                }
+                // the group's state lives in the broker: nothing to wait on but another look
+                TimeUnit.MILLISECONDS.sleep(100);
+            }
+        }
+    }
+
+    private static boolean stableWithTwoOwners(final Admin admin, final String group) throws InterruptedException {
+        try {
+            final ConsumerGroupDescription described = admin.describeConsumerGroups(List.of(group))
+                    .describedGroups().get(group).get(5, TimeUnit.SECONDS);
+            return described.groupState() == GroupState.STABLE && described.members().size() == 2
+                    && described.members().stream().noneMatch(m -> m.assignment().topicPartitions().isEmpty());
+        } catch (final ExecutionException | TimeoutException e) {
+            return false;
+        }
+    }
+
     URI gatewayUrl() {
         return URI.create("http://127.0.0.1:" + stack.ready("gateway") + "/v1");
+    }
+
+    /** The stack node's process (broker, router, worker {@code sat-a}, gateway). */
+    long pid() {
+        return stack.pid();
     }
 
     int slots() {
