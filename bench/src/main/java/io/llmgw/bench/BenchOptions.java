@@ -66,7 +66,7 @@ record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Optional
               --batch                  the batch cases instead (lines/s, interactive latency beside a batch; --batch --help)
               --help                   this text
 
-            Environment: BENCH_NODE_HEAP (1g) is the -Xmx of the two child JVMs, BENCH_NODE_JAVA_OPTS adds options
+            Environment: BENCH_NODE_HEAP (1g) is the fixed heap of the two child JVMs, BENCH_NODE_JAVA_OPTS adds options
             to them (LLMGW_BROKER_JAVA_OPTS to the broker's). Tuning variables of the parts
             (WORKER_CONCURRENCY, KAFKA_LINGER_MS, REQUEST_PARTITIONS, ...) reach them as usual; OPENAI_HOST,
             MODELS_FILE and BOOTSTRAP_SERVERS are ignored: the benchmark always runs its own broker and simulator.

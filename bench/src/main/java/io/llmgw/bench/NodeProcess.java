@@ -52,7 +52,7 @@ final class NodeProcess implements AutoCloseable {
     /**
      * Starts {@code BenchNode <role>} with exactly {@code environment}; returns at once (see {@link #awaitReady}).
      *
-     * @param heap the child's {@code -Xmx}
+     * @param heap the child's heap ({@code -Xms} and {@code -Xmx})
      * @param log  where its output goes
      */
     static NodeProcess launch(final String role, final Map<String, String> environment, final String heap,
@@ -73,7 +73,11 @@ final class NodeProcess implements AutoCloseable {
     private static List<String> command(final String role, final String heap) {
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // fixed and touched, as a deployment would run it: left to size itself G1 kept the stack node near 100-200
+        // MB and paused every 3-6 s, and each pause is a gap in every running stream
+        command.add("-Xms" + heap);
         command.add("-Xmx" + heap);
+        command.add("-XX:+AlwaysPreTouch");
         command.addAll(JavaOptions.of(JAVA_OPTS_PROPERTY, JAVA_OPTS_ENV));
         // a broker's options set for this JVM reach the broker the stack node starts
         Optional.ofNullable(System.getProperty(JavaOptions.BROKER_PROPERTY))

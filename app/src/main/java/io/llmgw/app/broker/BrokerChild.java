@@ -74,11 +74,21 @@ final class BrokerChild {
         return new BrokerChild(nodeId, process, output, log);
     }
 
-    /** {@code java -Xmx.. [LLMGW_BROKER_JAVA_OPTS] [flags] [-Dllmgw.broker.log.level=..] -cp <lib>/* io.llmgw.broker.KafkaBrokerMain}. */
+    /**
+     * {@code java -Xms.. -Xmx.. -XX:+AlwaysPreTouch [LLMGW_BROKER_JAVA_OPTS] [flags] [-Dllmgw.broker.log.level=..]
+     * -cp <lib>/* io.llmgw.broker.KafkaBrokerMain}.
+     *
+     * <p>The heap is fixed and touched at start, as Kafka's own start script fixes it: left to size itself, G1 kept
+     * a loaded broker at about 90 MB with 50 MB live and paused every 3 s for 30-70 ms (every reply waits out a
+     * broker pause); fixed at 512 MB it paused every 20-30 s. Touching the heap at start moves the page faults of
+     * the first large young collection (a 280 ms pause, measured) to before the READY line.
+     */
     static List<String> command(final Path brokerLibDir, final String maxHeap, final String logLevel) {
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Xms" + maxHeap);
         command.add("-Xmx" + maxHeap);
+        command.add("-XX:+AlwaysPreTouch");
         command.addAll(JavaOptions.broker());
         if (Runtime.version().feature() >= 24) {
             // Kafka and its compression libraries warn without these on 24+; JDK 21 rejects the second one

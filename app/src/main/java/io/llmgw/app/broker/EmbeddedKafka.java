@@ -39,7 +39,7 @@ public final class EmbeddedKafka implements AutoCloseable {
      *
      * @param port            the client port, 0 for a free one
      * @param controllerPort  the KRaft controller port, 0 for a free one
-     * @param maxHeap         the child's {@code -Xmx} value, such as {@code 256m}
+     * @param maxHeap         the child's heap ({@code -Xms} and {@code -Xmx}), such as {@code 512m}
      * @param logLevel        the broker's log level (WARN when blank; the child also reads LLMGW_BROKER_LOG_LEVEL)
      * @param startTimeout    how long to wait for the READY line
      * @param stopTimeout     how long a clean shutdown may take before the child is terminated
@@ -53,11 +53,11 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
 
         public static Options defaults() {
-            return new Options(0, 0, "256m", "", Duration.ofSeconds(60), Duration.ofSeconds(30), Map.of());
+            return new Options(0, 0, "512m", "", Duration.ofSeconds(60), Duration.ofSeconds(30), Map.of());
         }
 
         /**
-         * LLMGW_BROKER_PORT (0), LLMGW_BROKER_CONTROLLER_PORT (0), LLMGW_BROKER_HEAP (256m),
+         * LLMGW_BROKER_PORT (0), LLMGW_BROKER_CONTROLLER_PORT (0), LLMGW_BROKER_HEAP (512m),
          * LLMGW_BROKER_LOG_LEVEL (WARN), LLMGW_BROKER_START_TIMEOUT in seconds (60).
          */
         public static Options from(final Settings settings) {
