@@ -81,9 +81,11 @@ final class ResultTable {
         options.forEach((name, value) -> {
             if (name.startsWith(WARMUP_PREFIX) && value instanceof Map<?, ?> warmup
                     && Boolean.FALSE.equals(warmup.get("settled"))) {
-                out.append(String.format(Locale.ROOT, "NOT SETTLED: %s's JIT was still compiling after its %.0f s"
-                                + " warm-up; its rows are a cold JVM's, not the product's speed (on two cores C2 needs"
-                                + " minutes of load: BENCHMARKS.md)%n", name.substring(WARMUP_PREFIX.length()),
+                // either half of the rule can fail: the compilers still busy, or medians still moving once they rest
+                out.append(String.format(Locale.ROOT, "NOT SETTLED: %s did not settle in its %.0f s warm-up (its"
+                                + " compilers busy or its window medians still moving: see its warm-up line); read its"
+                                + " rows as a JVM still warming, not the product's speed (BENCHMARKS.md)%n",
+                        name.substring(WARMUP_PREFIX.length()),
                         ((Number) warmup.get("seconds")).doubleValue()));
             }
         });

@@ -22,7 +22,7 @@ class ResultTableTest {
 
         final String warning = ResultTable.unsettled(options);
 
-        assertTrue(warning.startsWith("NOT SETTLED: gateway's JIT was still compiling after its 35 s warm-up"),
+        assertTrue(warning.startsWith("NOT SETTLED: gateway did not settle in its 35 s warm-up"),
                 warning);
         assertEquals(1, warning.lines().count(), "the settled direct path gets no warning: " + warning);
     }
