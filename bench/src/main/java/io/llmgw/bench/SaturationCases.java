@@ -78,25 +78,13 @@ final class SaturationCases {
         final double makespanMs = (lastEnd - firstStart) / 1e6;
         // the best any scheduler can do with these slots: ceil(calls / slots) call times back to back
         final double idealMs = Math.ceil((double) calls / stack.slots()) * callTime.toNanos() / 1e6;
-        final Histogram added = LatencyStats.newMicrosHistogram();
-        final Histogram overPace = LatencyStats.newMicrosHistogram();
         final Map<String, List<Long>> written = new HashMap<>();
         // a tag called twice (a re-run) keeps its last call, the one whose chunks the client read
         seen.forEach(call -> written.put(call.tag(), call.chunkNanos()));
-        for (final SaturatedClient.Result result : results) {
-            final List<Long> chunks = result.chunkNanos();
-            final List<Long> sentAt = written.getOrDefault(result.tag(), List.of());
-            final boolean paired = sentAt.size() == chunks.size();
-            for (int i = 1; i < chunks.size(); i++) {
-                final long gap = chunks.get(i) - chunks.get(i - 1);
-                overPace.recordValue(Math.max(0, (gap - pace.toNanos()) / 1000));
-                // unpaired (the host's record and the client's disagree): judged against the nominal pace
-                final long hostGap = paired ? sentAt.get(i) - sentAt.get(i - 1) : pace.toNanos();
-                added.recordValue(Math.max(0, (gap - hostGap) / 1000));
-            }
-        }
+        final ChunkGaps gaps = new ChunkGaps(pace);
+        results.forEach(result -> gaps.add(result.chunkNanos(), written.getOrDefault(result.tag(), List.of())));
         return new Throughput(calls, stack.slots(), callTime.toMillis(), makespanMs, idealMs / makespanMs,
-                host.maxOpen(), failed(results), LatencyStats.ofMicros(added), LatencyStats.ofMicros(overPace));
+                host.maxOpen(), failed(results), gaps.addedMs(), gaps.overPaceMs());
     }
 
     Priorities priorities(final int flood, final int high) throws InterruptedException {
