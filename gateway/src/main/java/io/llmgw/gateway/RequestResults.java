@@ -49,8 +49,17 @@ public final class RequestResults implements AutoCloseable {
 
     /** How long a lookup of an unfinished request waits for the results to catch up with the events topic. */
     static final Duration CATCH_UP = Duration.ofSeconds(2);
+    /**
+     * How long a lookup waits out a rebalance before it answers 503: a gateway that joins or restarts makes every
+     * results instance rebalance for a few milliseconds (CI saw one of 7 ms right after a restarted gateway's
+     * /ready), and a client should not see that as an outage.
+     */
+    static final Duration REBALANCE_GRACE = Duration.ofSeconds(2);
+    /** While RUNNING but not yet answering (metadata lags the state by a moment), how often to look again. */
+    private static final Duration RETRY_SLICE = Duration.ofMillis(50);
 
     private final KafkaStreams streams;
+    private final StreamsRunState runState;
     private final ResultsProgress progress;
     private final EndOffsets ends;
     private final HostInfo self;
@@ -66,10 +75,12 @@ public final class RequestResults implements AutoCloseable {
         long of(int partition);
     }
 
-    private RequestResults(final KafkaStreams streams, final ResultsProgress progress, final EndOffsets ends,
+    private RequestResults(final KafkaStreams streams, final StreamsRunState runState, final ResultsProgress progress,
+                           final EndOffsets ends,
                            final HostInfo self, final String eventsTopic, final int eventPartitions,
                            final Path stateDir, final boolean ephemeralState) {
         this.streams = streams;
+        this.runState = runState;
         this.progress = progress;
         this.ends = ends;
         this.self = self;
@@ -95,8 +106,9 @@ public final class RequestResults implements AutoCloseable {
                 RequestResultsTopology.build(config.topics(), config.resultRetention(), progress, names, written),
                 props);
         // dead threads are replaced within limits; the app ending in ERROR is reported and brings the process down
-        StreamsRunState.watch(streams, "the request results of gateway " + config.gatewayId(), LOG, failure);
-        final RequestResults results = new RequestResults(streams, progress, ends, self,
+        final StreamsRunState runState = StreamsRunState.watch(streams, "the request results of gateway "
+                + config.gatewayId(), LOG, failure);
+        final RequestResults results = new RequestResults(streams, runState, progress, ends, self,
                 config.topics().events().name(), eventPartitions, stateDir,
                 settings.get(GatewayConfig.GATEWAY_ID).isEmpty());
         streams.start();
@@ -187,8 +199,34 @@ public final class RequestResults implements AutoCloseable {
         }
     }
 
-    /** Where request {@code id} is kept, and what this instance knows of it when it is kept here. */
+    /**
+     * Where request {@code id} is kept, and what this instance knows of it when it is kept here. A lookup that meets
+     * a rebalance (or a restore) waits for it, at most {@link #REBALANCE_GRACE}, before it says so.
+     */
     RequestDirectory.Lookup lookup(final String id) {
+        final long deadline = System.nanoTime() + REBALANCE_GRACE.toNanos();
+        RequestDirectory.Lookup lookup = lookupOnce(id);
+        try {
+            while (lookup instanceof RequestDirectory.Lookup.Unavailable && hasRun
+                    && streams.state().isRunningOrRebalancing()) {
+                final long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                if (streams.state() == KafkaStreams.State.RUNNING) {
+                    runState.awaitChange(Duration.ofNanos(Math.min(left, RETRY_SLICE.toNanos())));
+                } else {
+                    runState.awaitRunning(Duration.ofNanos(left));
+                }
+                lookup = lookupOnce(id);
+            }
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return lookup;
+    }
+
+    private RequestDirectory.Lookup lookupOnce(final String id) {
         final KeyQueryMetadata metadata;
         try {
             metadata = streams.queryMetadataForKey(RequestResultsTopology.STORE, id, Serdes.String().serializer());

@@ -45,6 +45,16 @@ public final class StreamsRunState {
     }
 
     /**
+     * Waits until the instance's state changes, at most {@code timeout} (a wake-up without a change is possible: the
+     * caller looks again either way).
+     */
+    public void awaitChange(final Duration timeout) throws InterruptedException {
+        synchronized (changed) {
+            changed.wait(Math.max(1, timeout.toMillis()));
+        }
+    }
+
+    /**
      * Waits until the instance is RUNNING. False when {@code timeout} passes first, or when the instance stops or
      * fails while waiting (it will not become RUNNING then).
      */
