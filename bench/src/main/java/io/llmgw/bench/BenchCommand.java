@@ -333,7 +333,8 @@ public final class BenchCommand {
         map.put("profile", options.profile());
         warmups.forEach((path, warmup) -> map.put(ResultTable.WARMUP_PREFIX + path,
                 Map.of("settled", warmup.settled(), "seconds", warmup.took().toMillis() / 1000.0,
-                        "windowP50Ms", warmup.windowP50s(), "windowRates", warmup.windowRates(), "lastWindowJitCores", warmup.lastJitCores())));
+                        "windowP50Ms", warmup.windowP50s(), "windowRates", warmup.windowRates(),
+                        "lastWindowJitCores", warmup.lastJitCores())));
         map.put("nodeHeap", settings.get(BenchStack.NODE_HEAP, BenchStack.DEFAULT_NODE_HEAP));
         return map;
     }

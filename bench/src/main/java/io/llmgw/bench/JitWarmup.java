@@ -62,8 +62,8 @@ final class JitWarmup {
             // only windows at the rate itself say whether the path is warm at that rate
             settling.add(result.latency().p50(), clean && windowRate == rate, JitActivity.busiest(jitCores));
         }
-        return new Outcome(settling.p50s(), List.copyOf(rates), Duration.ofNanos(System.nanoTime() - started), settling.settled(),
-                jitCores);
+        return new Outcome(settling.p50s(), List.copyOf(rates), Duration.ofNanos(System.nanoTime() - started),
+                settling.settled(), jitCores);
     }
 
     /**

@@ -73,8 +73,8 @@ final class ResultTable {
     }
 
     /**
-     * A warning under the fixed rates for every path whose warm-up reached its cap: its figures are a JVM's that was
-     * still compiling, and printing them bare told quick-run users the gateway was hundreds of times slower than direct.
+     * A warning under the fixed rates for every path whose warm-up reached its cap unsettled: its figures are a JVM's
+     * still warming, and printing them bare told quick-run users the gateway was hundreds of times slower than direct.
      */
     static String unsettled(final Map<String, Object> options) {
         final StringBuilder out = new StringBuilder();

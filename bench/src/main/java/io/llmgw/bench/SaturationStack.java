@@ -130,7 +130,7 @@ final class SaturationStack implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + stack.ready("gateway") + "/v1");
     }
 
-    /** The stack node's process (broker, router, worker {@code sat-a}, gateway). */
+    /** The stack node's process (router, worker {@code sat-a}, gateway; the broker is a child JVM of its own). */
     long pid() {
         return stack.pid();
     }

@@ -76,9 +76,8 @@ public final class RequestResults implements AutoCloseable {
     }
 
     private RequestResults(final KafkaStreams streams, final StreamsRunState runState, final ResultsProgress progress,
-                           final EndOffsets ends,
-                           final HostInfo self, final String eventsTopic, final int eventPartitions,
-                           final Path stateDir, final boolean ephemeralState) {
+                           final EndOffsets ends, final HostInfo self, final String eventsTopic,
+                           final int eventPartitions, final Path stateDir, final boolean ephemeralState) {
         this.streams = streams;
         this.runState = runState;
         this.progress = progress;
