@@ -45,6 +45,14 @@ final class PacedHost implements AutoCloseable {
     private final AtomicInteger maxOpen = new AtomicInteger();
     private final List<Call> calls = new CopyOnWriteArrayList<>();
 
+    static {
+        // The JDK server leaves Nagle's algorithm on unless told otherwise: a chunk written while the previous one
+        // is unacknowledged waits in the kernel for that ack (measured: the second and the last chunks of a stream
+        // reached the worker one pace late). Model servers send each token at once (uvicorn and Jetty set
+        // TCP_NODELAY), so this host does too. Read once, when the JDK server's configuration first loads.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
     PacedHost(final Duration callTime, final Duration pace) throws IOException {
         this.callTime = callTime;
         this.pace = pace;

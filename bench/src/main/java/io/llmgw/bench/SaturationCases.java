@@ -24,6 +24,8 @@ import java.util.stream.Collectors;
 final class SaturationCases {
 
     private static final Duration CASE_TIMEOUT = Duration.ofMinutes(3);
+    /** A gap that added this much is late enough to ask where it grew (three quarters of the 20 ms target). */
+    static final double LATE_GAP_MS = 15;
 
     /**
      * Cap and throughput: {@code calls} streams at once; chunk gaps of running streams while the rest wait.
@@ -32,9 +34,10 @@ final class SaturationCases {
      *                     between the host's writes of the same two chunks (host and client share one clock)
      * @param overPaceMs   the client's gaps minus the nominal pace: also holds the host's own lateness (its sleeps
      *                     in a benchmark JVM that is busy reading 96 streams)
+     * @param late         where the gaps that added more than {@link #LATE_GAP_MS} grew; null when not traced
      */
     record Throughput(int calls, int slots, long callMs, double makespanMs, double ratio, int hostMaxOpen,
-                      int failed, LatencyStats addedGapMs, LatencyStats overPaceMs) {
+                      int failed, LatencyStats addedGapMs, LatencyStats overPaceMs, ChunkTrail.Split late) {
     }
 
     /** A flood of {@code low} requests, then {@code high} ones: how long the high ones waited for a slot. */
@@ -65,7 +68,8 @@ final class SaturationCases {
         this.pace = pace;
     }
 
-    Throughput throughput(final int calls) throws InterruptedException {
+    /** The measured case; {@code traced} also cuts its late gaps at the worker's send ({@link ChunkTrail}). */
+    Throughput throughput(final int calls, final boolean traced) throws InterruptedException {
         host.reset();
         final List<CompletableFuture<SaturatedClient.Result>> sent = new ArrayList<>();
         for (int i = 0; i < calls; i++) {
@@ -81,10 +85,12 @@ final class SaturationCases {
         final Map<String, List<Long>> written = new HashMap<>();
         // a tag called twice (a re-run) keeps its last call, the one whose chunks the client read
         seen.forEach(call -> written.put(call.tag(), call.chunkNanos()));
+        final ChunkTrail.Split late = traced
+                ? ChunkTrail.read(stack.bootstrap(), stack.eventsTopic()).split(results, written, LATE_GAP_MS) : null;
         final ChunkGaps gaps = new ChunkGaps(pace);
         results.forEach(result -> gaps.add(result.chunkNanos(), written.getOrDefault(result.tag(), List.of())));
         return new Throughput(calls, stack.slots(), callTime.toMillis(), makespanMs, idealMs / makespanMs,
-                host.maxOpen(), failed(results), gaps.addedMs(), gaps.overPaceMs());
+                host.maxOpen(), failed(results), gaps.addedMs(), gaps.overPaceMs(), late);
     }
 
     Priorities priorities(final int flood, final int high) throws InterruptedException {

@@ -81,7 +81,7 @@ final class SaturationCommand {
             final SaturationCases cases = new SaturationCases(stack, hostA, client, callTime, pace);
             final Warmup warmup = warmUp(cases, stack, slots, warmupCap);
             progress("cap and throughput: %d streams at once", 12 * slots);
-            final SaturationCases.Throughput throughput = cases.throughput(12 * slots);
+            final SaturationCases.Throughput throughput = cases.throughput(12 * slots, true);
             progress("priorities: %d low, then %d high", 10 * slots, slots);
             final SaturationCases.Priorities priorities = cases.priorities(10 * slots, slots);
             progress("fairness: %d from one caller, %d from another", 20 * slots, 2 * slots);
@@ -109,7 +109,7 @@ final class SaturationCommand {
         double jitCores;
         boolean settled;
         do {
-            final SaturationCases.Throughput warm = cases.throughput(6 * slots);
+            final SaturationCases.Throughput warm = cases.throughput(6 * slots, false);
             rounds++;
             jitCores = JitActivity.busiest(jit.coresSinceLast());
             settled = jitCores <= JitWarmup.MAX_JIT_CORES;
@@ -141,6 +141,11 @@ final class SaturationCommand {
                 + fmt(" (max %.0f)", t.addedGapMs().max()), "<= 20", t.addedGapMs().p99() <= 20);
         row(text, "  (gaps over the nominal pace, host's lateness in, p99 ms)", fmt("%.1f", t.overPaceMs().p99())
                 + fmt(" (max %.0f)", t.overPaceMs().max()), "", true);
+        if (t.late() != null) {
+            row(text, fmt("  (gaps that added > %.0f ms: grew before / after the worker's send)", t.late().lateMs()),
+                    String.format(Locale.ROOT, "%d: %d / %d", t.late().traced(), t.late().beforeSend(),
+                            t.late().afterSend()), "", true);
+        }
         final SaturationCases.Priorities p = r.priorities();
         row(text, "high after " + p.flood() + " low: queue wait max ms", fmt("%.0f", p.highWaitMs().max())
                 + fmt(" (p50 %.0f)", p.highWaitMs().p50()), fmt("<= %.0f", p.boundMs()),

@@ -135,6 +135,14 @@ final class SaturationStack implements AutoCloseable {
         return stack.pid();
     }
 
+    String bootstrap() {
+        return base.get(KafkaClientProps.BOOTSTRAP_SERVERS);
+    }
+
+    String eventsTopic() {
+        return new Topics(base.getOrDefault("TOPIC_PREFIX", Topics.DEFAULT_PREFIX)).events().name();
+    }
+
     int slots() {
         return slots;
     }
