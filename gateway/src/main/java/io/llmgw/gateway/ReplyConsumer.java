@@ -90,7 +90,9 @@ public final class ReplyConsumer implements AutoCloseable {
     public static ReplyConsumer start(final Settings settings, final GatewayConfig config,
                                       final ReplyClaims claims, final PendingReplies pending,
                                       final ProcessFailure failure) {
-        final Map<String, Object> props = KafkaClientProps.consumer(settings);
+        // partitions join while it runs (a new claim, a waiter's partition): their first fetch waits for the one in
+        // flight, so that one must not be held long
+        final Map<String, Object> props = KafkaClientProps.consumer(settings, KafkaClientProps.PROMPT_FETCH_WAIT_MS);
         props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "llmgw-gateway-replies-" + config.gatewayId());
         final Topic<String, ResponseEvent> events = config.topics().events();
         return start(new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer()), events,

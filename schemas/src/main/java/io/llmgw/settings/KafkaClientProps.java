@@ -57,10 +57,29 @@ public final class KafkaClientProps {
         return props;
     }
 
+    /**
+     * How long the broker holds a fetch that finds nothing: Kafka's own default. A record that arrives ends the fetch
+     * at once ({@code fetch.min.bytes} 1), so this is no latency for a reader whose partitions stay put; it is how
+     * often an idle reader asks again. At 100 ms, twelve idle readers of one {@code ./llmgw dev} cost its broker 7 %
+     * of a core in fetch handling alone.
+     */
+    public static final int IDLE_FETCH_WAIT_MS = 500;
+    /**
+     * For a reader that adds partitions while it runs: a new partition's first fetch waits for the fetch in flight
+     * (one per broker), so this bounds how late the first record of an added partition can be.
+     */
+    public static final int PROMPT_FETCH_WAIT_MS = 100;
+
+    /** A consumer whose partitions stay put once assigned ({@link #IDLE_FETCH_WAIT_MS}). */
     public static Map<String, Object> consumer(final Settings settings) {
+        return consumer(settings, IDLE_FETCH_WAIT_MS);
+    }
+
+    /** A consumer whose empty fetches return after {@code fetchMaxWaitMs}; {@code KAFKA_FETCH_MAX_WAIT_MS} wins. */
+    public static Map<String, Object> consumer(final Settings settings, final int fetchMaxWaitMs) {
         final Map<String, Object> props = new HashMap<>();
         props.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1);
-        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
+        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, fetchMaxWaitMs);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.putAll(common(settings));
         return props;
