@@ -1,7 +1,8 @@
 package io.llmgw.processors;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.llmgw.schemas.ApiError;
+import io.llmgw.schemas.RawJsonNode;
+
 import okhttp3.sse.EventSource;
 
 import java.nio.charset.StandardCharsets;
@@ -28,31 +29,27 @@ final class ChatStreamReader extends SseReader {
             gate.complete(null);
             return;
         }
-        final JsonNode chunk = OkHttpUpstreamClient.parseObject(data.getBytes(StandardCharsets.UTF_8));
-        if (chunk == null) {
+        final byte[] bytes = data.getBytes(StandardCharsets.UTF_8);
+        final ChunkScan scan = ChunkScan.of(bytes);
+        if (!scan.object()) {
             gate.fail(UpstreamFailure.badGateway("the LLM host sent a stream chunk that is not a JSON object: "
                     + OkHttpUpstreamClient.abbreviate(data)));
             source.cancel();
             return;
         }
-        if (chunk.path("error").isObject()) {
+        if (scan.error()) {
             // vLLM reports a failure mid-stream as a data event with an error object, then ends the stream.
-            gate.fail(new UpstreamFailure(ApiError.fromBody(502, chunk,
+            gate.fail(new UpstreamFailure(ApiError.fromBody(502, OkHttpUpstreamClient.parseObject(bytes),
                     "the LLM host reported an error mid-stream"), false, Duration.ZERO));
             source.cancel();
             return;
         }
-        final JsonNode choices = chunk.path("choices");
-        if (choices.isArray() && !choices.isEmpty()) {
-            lastChoicesFinished = false;
-            for (final JsonNode choice : choices) {
-                if (!choice.path("finish_reason").isMissingNode() && !choice.path("finish_reason").isNull()) {
-                    lastChoicesFinished = true;
-                }
-            }
+        if (scan.finished() != null) {
+            lastChoicesFinished = scan.finished();
         }
         sawChunk = true;
-        gate.chunk(chunk);
+        // relayed as the host wrote it: nothing in the worker reads a chunk's fields
+        gate.chunk(new RawJsonNode(data, scan.usage()));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.llmgw.processors;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.llmgw.schemas.RawJsonNode;
 
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -38,8 +39,10 @@ final class RecordingListener implements UpstreamListener {
         events.add(new Failure(failure));
     }
 
+    /** The next chunk as a tree (a relayed chunk is its text: {@link RawJsonNode}). */
     JsonNode takeChunk() {
-        return assertInstanceOf(Chunk.class, next()).chunk();
+        final JsonNode chunk = assertInstanceOf(Chunk.class, next()).chunk();
+        return chunk instanceof RawJsonNode raw ? raw.tree() : chunk;
     }
 
     JsonNode takeComplete() {

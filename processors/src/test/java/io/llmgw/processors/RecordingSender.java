@@ -2,6 +2,8 @@ package io.llmgw.processors;
 
 import io.llmgw.schemas.RequestEnvelope;
 import io.llmgw.schemas.ResponseEvent;
+import io.llmgw.schemas.Topic;
+import io.llmgw.schemas.Topics;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,9 +22,13 @@ final class RecordingSender implements EventSender {
     private final List<Runnable> held = new ArrayList<>();
     private boolean holding;
 
+    private static final Topic<String, ResponseEvent> WIRE = new Topics(Topics.DEFAULT_PREFIX).events();
+
+    /** Keeps the event as a reader of the topic gets it: a relayed chunk's text becomes a tree, as on the wire. */
     @Override
     public synchronized void send(final ResponseEvent event, final Runnable onDelivered) {
-        events.add(event);
+        events.add(WIRE.valueSerde().deserializer().deserialize(WIRE.name(),
+                WIRE.valueSerde().serializer().serialize(WIRE.name(), event)));
         deliver(onDelivered);
     }
 

@@ -98,6 +98,9 @@ public record ResponseEvent(
         if (node == null) {
             return null;
         }
+        if (node instanceof RawJsonNode raw) {
+            return raw.usage();
+        }
         final JsonNode usage = node.get("usage");
         return usage == null || usage.isNull() ? null : usage;
     }
