@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.http.Context;
 import io.llmgw.schemas.ApiError;
 import io.llmgw.schemas.Json;
+import io.llmgw.schemas.RawJsonNode;
+
+import java.nio.charset.StandardCharsets;
 
 /** Writes JSON answers with the project's one mapper. */
 final class JsonResponse {
@@ -23,6 +26,9 @@ final class JsonResponse {
     }
 
     static byte[] bytes(final JsonNode body) {
+        if (body instanceof RawJsonNode raw) {
+            return raw.json().getBytes(StandardCharsets.UTF_8); // a relayed chunk: its text is the JSON
+        }
         try {
             return Json.MAPPER.writeValueAsBytes(body);
         } catch (final JsonProcessingException e) {

@@ -296,7 +296,11 @@ public final class ReplyConsumer implements AutoCloseable {
             return;
         }
         try {
-            switch (topic.valueSerde().decode(record.value())) {
+            // a running stream's chunk: its data stays the record's text, copied to the client as it is
+            final ResponseEvent chunk = RelayedChunk.of(record.value());
+            final Decoded<ResponseEvent> decoded = chunk != null ? new Decoded.Ok<>(chunk)
+                    : topic.valueSerde().decode(record.value());
+            switch (decoded) {
                 case Decoded.Ok<ResponseEvent> ok when id.equals(ok.value().id()) && ok.value().type() != null -> {
                     if (pending.dispatch(ok.value())) {
                         delivered.increment();

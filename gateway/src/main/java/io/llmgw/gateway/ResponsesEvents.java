@@ -3,6 +3,7 @@ package io.llmgw.gateway;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmgw.schemas.Json;
+import io.llmgw.schemas.RawJsonNode;
 
 import java.io.IOException;
 
@@ -51,7 +52,9 @@ final class ResponsesEvents implements ReplyWriter {
 
     /** The event as the client gets it: our id in its {@code response}, {@code sequence_number} = {@code seq}. */
     static ObjectNode event(final JsonNode data, final long seq, final String requestId) {
-        final ObjectNode event = data instanceof ObjectNode object ? object.deepCopy() : Json.object();
+        // a relayed chunk is its text (RelayedChunk): this writer changes the event, so it needs the tree
+        final JsonNode tree = data instanceof RawJsonNode raw ? raw.tree() : data;
+        final ObjectNode event = tree instanceof ObjectNode object ? object.deepCopy() : Json.object();
         final JsonNode response = event.get("response");
         if (response != null && response.isObject()) {
             event.set("response", ResponseIds.rewritten(response, requestId));

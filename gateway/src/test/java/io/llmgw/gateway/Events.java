@@ -25,6 +25,12 @@ final class Events {
         return new ResponseEvent(id, seq, EventType.ERROR, error.status(), error.toJson(), null, 0, attempt);
     }
 
+    /** A reply as a tree: the reply consumer hands a running stream's chunk over as its text ({@link RelayedChunk}). */
+    static Reply asTree(final Reply reply) {
+        return reply instanceof Reply.Chunk chunk && chunk.data() instanceof io.llmgw.schemas.RawJsonNode raw
+                ? new Reply.Chunk(chunk.seq(), raw.tree()) : reply;
+    }
+
     static ObjectNode marker(final long seq, final int attempt) {
         final ObjectNode data = Json.object();
         data.put("n", Math.toIntExact(seq)); // an int, as a decoded event holds it
