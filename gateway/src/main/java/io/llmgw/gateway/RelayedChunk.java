@@ -51,7 +51,12 @@ final class RelayedChunk {
                 }
                 switch (field) {
                     case "id" -> id = valueToken == JsonToken.VALUE_STRING ? parser.getText() : null;
-                    case "type" -> type = valueToken == JsonToken.VALUE_STRING ? parser.getText() : null;
+                    case "type" -> {
+                        type = valueToken == JsonToken.VALUE_STRING ? parser.getText() : null;
+                        if (!"chunk".equals(type)) {
+                            return null; // a terminal event or a marker: stop here, the full decode reads it once
+                        }
+                    }
                     case "seq" -> seq = valueToken == JsonToken.VALUE_NUMBER_INT ? parser.getLongValue() : -1;
                     case "replyPartition" -> replyPartition = intOf(parser, valueToken);
                     case "attempt" -> attempt = intOf(parser, valueToken);
