@@ -33,6 +33,7 @@ ENV LLMGW_BROKER_LIB=/app/broker-lib \
 USER llmgw
 # gateway, simulator, ops endpoints (/metrics, /health, /ready) of router and worker
 EXPOSE 8000 8100 9464
-# the heap follows the container's memory limit; an OutOfMemoryError restarts the container instead of limping on
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-cp", "/app/lib/*", "io.llmgw.app.Llmgw"]
+# the heap follows the container's memory limit; an OutOfMemoryError restarts the container instead of limping on;
+# MaxTenuringThreshold as JavaOptions.GC says
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:MaxTenuringThreshold=2", "-XX:+ExitOnOutOfMemoryError", "-cp", "/app/lib/*", "io.llmgw.app.Llmgw"]
 CMD ["gateway"]

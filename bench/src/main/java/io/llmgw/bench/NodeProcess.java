@@ -78,6 +78,7 @@ final class NodeProcess implements AutoCloseable {
         command.add("-Xms" + heap);
         command.add("-Xmx" + heap);
         command.add("-XX:+AlwaysPreTouch");
+        command.addAll(JavaOptions.GC);
         command.addAll(JavaOptions.of(JAVA_OPTS_PROPERTY, JAVA_OPTS_ENV));
         // a broker's options set for this JVM reach the broker the stack node starts
         Optional.ofNullable(System.getProperty(JavaOptions.BROKER_PROPERTY))

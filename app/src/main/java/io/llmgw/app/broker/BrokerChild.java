@@ -75,7 +75,7 @@ final class BrokerChild {
     }
 
     /**
-     * {@code java -Xms.. -Xmx.. -XX:+AlwaysPreTouch [LLMGW_BROKER_JAVA_OPTS] [flags] [-Dllmgw.broker.log.level=..]
+     * {@code java -Xms.. -Xmx.. -XX:+AlwaysPreTouch [JavaOptions.GC] [LLMGW_BROKER_JAVA_OPTS] [flags] [-Dllmgw.broker.log.level=..]
      * -cp <lib>/* io.llmgw.broker.KafkaBrokerMain}.
      *
      * <p>The heap is fixed and touched at start, as Kafka's own start script fixes it: left to size itself, G1 kept
@@ -89,6 +89,7 @@ final class BrokerChild {
         command.add("-Xms" + maxHeap);
         command.add("-Xmx" + maxHeap);
         command.add("-XX:+AlwaysPreTouch");
+        command.addAll(JavaOptions.GC);
         command.addAll(JavaOptions.broker());
         if (Runtime.version().feature() >= 24) {
             // Kafka and its compression libraries warn without these on 24+; JDK 21 rejects the second one

@@ -24,6 +24,8 @@ class EmbeddedKafkaTest {
         assertTrue(command.getFirst().startsWith(System.getProperty("java.home")), command::toString);
         // a fixed, touched heap: a broker left to size its own heap pauses every few seconds under load
         assertTrue(command.containsAll(List.of("-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch")), command::toString);
+        // the project's GC options come before the operator's, so that LLMGW_BROKER_JAVA_OPTS can override them
+        assertTrue(command.containsAll(io.llmgw.runtime.JavaOptions.GC), command::toString);
         assertEquals(LIB.toAbsolutePath() + java.io.File.separator + "*", command.get(command.indexOf("-cp") + 1));
         assertEquals(List.of("io.llmgw.broker.KafkaBrokerMain", "--port", "0", "--controller-port", "0",
                 "--log-dir", DATA.toAbsolutePath().toString()),

@@ -77,6 +77,18 @@ class DockerfileTest {
     }
 
     @Test
+    void shouldGiveTheImageAndTheLauncherTheProjectsGcOptionsWhenStarted() {
+        // one list (JavaOptions.GC) for the JVMs started from Java; the image and ./llmgw spell it out and must agree
+        final String launcher = RepositoryFiles.text(root.resolve("llmgw"));
+        for (final String option : io.llmgw.runtime.JavaOptions.GC) {
+            final Matcher entrypoint = Pattern.compile("^ENTRYPOINT \\[(.*)]$", Pattern.MULTILINE).matcher(dockerfile);
+            assertTrue(entrypoint.find());
+            assertTrue(entrypoint.group(1).contains("\"" + option + "\""), "ENTRYPOINT has " + option);
+            assertTrue(launcher.contains("jvm_flags+=(" + option + ")"), "./llmgw adds " + option);
+        }
+    }
+
+    @Test
     void shouldKeepTheBenchmarkOutOfTheProductClasspathWhenPackaged() {
         // the image copies app/target/lib: a load generator there would ship with every gateway
         assertThrows(ClassNotFoundException.class, () -> Class.forName("io.llmgw.bench.BenchMain"));
