@@ -75,8 +75,8 @@ final class BrokerChild {
     }
 
     /**
-     * {@code java -Xms.. -Xmx.. -XX:+AlwaysPreTouch [JavaOptions.GC] [LLMGW_BROKER_JAVA_OPTS] [flags] [-Dllmgw.broker.log.level=..]
-     * -cp <lib>/* io.llmgw.broker.KafkaBrokerMain}.
+     * {@code java -Xms.. -Xmx.. -XX:+AlwaysPreTouch [JavaOptions.GC] [LLMGW_BROKER_JAVA_OPTS] [flags]
+     * [-Dllmgw.broker.log.level=..] -cp <lib>/* io.llmgw.broker.KafkaBrokerMain}.
      *
      * <p>The heap is fixed and touched at start, as Kafka's own start script fixes it: left to size itself, G1 kept
      * a loaded broker at about 90 MB with 50 MB live and paused every 3 s for 30-70 ms (every reply waits out a

@@ -80,9 +80,9 @@ class DockerfileTest {
     void shouldGiveTheImageAndTheLauncherTheProjectsGcOptionsWhenStarted() {
         // one list (JavaOptions.GC) for the JVMs started from Java; the image and ./llmgw spell it out and must agree
         final String launcher = RepositoryFiles.text(root.resolve("llmgw"));
+        final Matcher entrypoint = Pattern.compile("^ENTRYPOINT \\[(.*)]$", Pattern.MULTILINE).matcher(dockerfile);
+        assertTrue(entrypoint.find());
         for (final String option : io.llmgw.runtime.JavaOptions.GC) {
-            final Matcher entrypoint = Pattern.compile("^ENTRYPOINT \\[(.*)]$", Pattern.MULTILINE).matcher(dockerfile);
-            assertTrue(entrypoint.find());
             assertTrue(entrypoint.group(1).contains("\"" + option + "\""), "ENTRYPOINT has " + option);
             assertTrue(launcher.contains("jvm_flags+=(" + option + ")"), "./llmgw adds " + option);
         }
