@@ -123,7 +123,8 @@ public final class BenchCommand {
                     fixed.add(steps.run(path.getKey(), path.getValue(), rate, options.warmup(), options.duration()));
                 }
             }
-            final BenchReport.HopBreakdown hops = traceHops(stack, steps, gateway, gatewayRequest);
+            final BenchReport.HopBreakdown hops = options.hops()
+                    ? traceHops(stack, steps, gateway, gatewayRequest) : null;
             final BenchReport.MaxRate maxRate = options.findMax()
                     ? findMax(steps, BenchReport.GATEWAY, paths.get(BenchReport.GATEWAY)) : null;
             final BenchReport.MaxRate peerMaxRate = options.findMax() && paths.containsKey(BenchReport.PEER)

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The options of {@code llmgw bench}: a full run by default, {@code --quick} for a run under a minute, and every
- * size and duration adjustable.
+ * The options of {@code llmgw bench}: a full run by default, {@code --quick} for a run of about two minutes, and
+ * every size and duration adjustable.
  *
  * @param quick           the short run (its defaults are smaller; explicit options still win)
  * @param rates           request rates of the fixed-rate non-streaming steps, per second
@@ -16,6 +16,7 @@ import java.util.Optional;
  * @param settleCap       the longest settling warm-up of each path, when set (else the mode's caps); zero skips it
  * @param duration        the measured window of each step
  * @param findMax         whether to search the highest rate the gateway sustains (and the peer, when it runs)
+ * @param hops            whether to trace the gateway path hop by hop ({@link HopTrace})
  * @param peer            whether to measure the Portkey gateway beside ours ({@link PortkeyPeer})
  * @param maxP99Ms        the p99 a sustained rate must stay under
  * @param streams         concurrent streams of each streaming case, one case per count
@@ -26,9 +27,10 @@ import java.util.Optional;
  * @param profileRate     the rate of that step
  * @param out             the results directory (JSON, node logs, recordings)
  */
-record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Optional<Duration> settleCap, Duration duration, boolean findMax, boolean peer,
-                    double maxP99Ms, List<Integer> streams, double tokensPerSecond, Duration streamSeconds, int waiting,
-                    boolean profile, double profileRate, Optional<Path> out) {
+record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Optional<Duration> settleCap, Duration duration,
+                    boolean findMax, boolean hops, boolean peer, double maxP99Ms, List<Integer> streams,
+                    double tokensPerSecond, Duration streamSeconds, int waiting, boolean profile, double profileRate,
+                    Optional<Path> out) {
 
     static final String USAGE = """
             usage: llmgw bench [--quick] [options]
@@ -45,17 +47,18 @@ record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Optional
             requests waiting. Prints a table and writes results.json (see BENCHMARKS.md).
 
             options:
-              --quick                  a run under a minute: fewer, shorter steps and smaller cases
+              --quick                  a run of about two minutes: fewer, shorter steps and smaller cases
               --rates R1,R2,...        fixed rates in requests/s           (50,200,500,1000; quick 200)
               --warmup S               seconds sent before each step       (3; quick 0.75)
               --duration S             measured seconds per step           (15; quick 2)
-              --settle-cap S           longest settling warm-up per path   (9, gateway 240; quick 4, gateway 20;
+              --settle-cap S           longest settling warm-up per path   (9, gateway 240; quick 4, gateway 55;
                                        0 skips it: a run that checks the paths work, not their speed)
               --no-max, --max          skip or run the search for the highest sustained rate (quick skips it)
+              --no-hops, --hops        skip or run the hop-by-hop trace of the gateway path (quick skips it)
               --max-p99 MS             p99 bound of a sustained rate       (50)
               --no-peer, --peer        skip or measure the Portkey gateway beside ours, same simulator, same load
                                        (quick skips it; BENCH_PORTKEY_SCRIPT or npm install into bench/target/peer)
-              --streams N1,N2,...      concurrent streams, a case per count (200,1000,2000; quick 200)
+              --streams N1,N2,...      concurrent streams, a case per count (200,1000,2000; quick 100)
               --tokens-per-second R    pace of each stream                 (20)
               --stream-seconds S       length of each stream               (10; quick 3)
               --waiting N              requests held in the memory case    (2000; quick 300)
@@ -104,9 +107,10 @@ record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Optional
         Duration duration = Duration.ofSeconds(quick ? 2 : 15);
         Optional<Duration> settleCap = Optional.empty();
         boolean findMax = !quick;
+        boolean hops = !quick;
         boolean peer = !quick;
         double maxP99 = 50;
-        List<Integer> streams = quick ? List.of(200) : List.of(200, 1000, 2000);
+        List<Integer> streams = quick ? List.of(100) : List.of(200, 1000, 2000);
         double tokensPerSecond = 20;
         Duration streamSeconds = Duration.ofSeconds(quick ? 3 : 10);
         int waiting = quick ? 300 : 2000;
@@ -122,6 +126,8 @@ record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Optional
                 case "--help", "-h" -> throw new HelpRequested();
                 case "--no-max" -> findMax = false;
                 case "--max" -> findMax = true;
+                case "--hops" -> hops = true;
+                case "--no-hops" -> hops = false;
                 case "--peer" -> peer = true;
                 case "--no-peer" -> peer = false;
                 case "--profile" -> profile = true;
@@ -140,17 +146,18 @@ record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Optional
                 default -> throw new IllegalArgumentException("unknown option " + arg + " (see llmgw bench --help)");
             }
         }
-        return new BenchOptions(quick, rates, warmup, settleCap, duration, findMax, peer, maxP99, streams, tokensPerSecond,
-                streamSeconds, waiting, profile, profileRate, out);
+        return new BenchOptions(quick, rates, warmup, settleCap, duration, findMax, hops, peer, maxP99, streams,
+                tokensPerSecond, streamSeconds, waiting, profile, profileRate, out);
     }
 
     /**
      * The longest settling warm-up of a path: {@code --settle-cap}, else the mode's. The gateway's JIT takes longest:
      * on a two-core machine C2 is busy for three to four minutes of load (BENCHMARKS.md, "Quick runs and the JIT"), so
-     * a full run may wait that long; a quick run is a smoke test that cannot, so it gets short caps.
+     * a full run may wait that long. A quick run cannot: its gateway gets most of its two minutes (55 s, in which a cold
+     * stack comes to keep 200 requests/s without errors, though not yet at a warm median), the other paths 4 s.
      */
     Duration settleCapOf(final boolean gatewayPath) {
-        return settleCap.orElseGet(() -> Duration.ofSeconds(quick ? (gatewayPath ? 20 : 4) : (gatewayPath ? 240 : 9)));
+        return settleCap.orElseGet(() -> Duration.ofSeconds(quick ? (gatewayPath ? 55 : 4) : (gatewayPath ? 240 : 9)));
     }
 
         /** The largest streaming case. */

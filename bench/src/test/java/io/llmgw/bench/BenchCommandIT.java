@@ -24,7 +24,7 @@ class BenchCommandIT {
     void shouldMeasureEveryPathAndCaseWithoutErrorsWhenRunSmall(@TempDir final Path out) throws Exception {
         // --quick without settling windows: this checks that every path and case works, not how fast
         BenchCommand.run(Settings.of(Map.of()), List.of("--quick", "--settle-cap", "0", "--rates", "20", "--warmup",
-                "0.5", "--duration", "1", "--no-max", "--no-peer", "--streams", "5", "--stream-seconds", "1",
+                "0.5", "--duration", "1", "--no-max", "--hops", "--no-peer", "--streams", "5", "--stream-seconds", "1",
                 "--waiting", "20", "--out", out.toString()));
 
         final JsonNode results = Json.MAPPER.readTree(out.resolve("results.json").toFile());

@@ -22,6 +22,7 @@ class BenchOptionsTest {
         assertEquals(List.of(200, 1000, 2000), options.streams());
         assertEquals(20.0, options.tokensPerSecond());
         assertTrue(options.findMax());
+        assertTrue(options.hops(), "the full run traces the hops");
         assertTrue(options.peer(), "the full run measures the peer");
         assertEquals(50.0, options.maxP99Ms());
         assertFalse(options.quick());
@@ -35,10 +36,13 @@ class BenchOptionsTest {
         final BenchOptions options = BenchOptions.parse(List.of("--quick"));
 
         assertTrue(options.quick());
-        assertEquals(List.of(200), options.streams());
+        assertEquals(List.of(100), options.streams());
         assertTrue(options.duration().compareTo(Duration.ofSeconds(15)) < 0);
         assertEquals(options.streamSeconds().toSeconds() * 20, options.tokensPerStream());
         assertFalse(options.findMax());
+        assertFalse(options.hops(), "the quick run leaves its seconds to the gateway's warm-up");
+        assertEquals(Duration.ofSeconds(55), options.settleCapOf(true));
+        assertEquals(Duration.ofSeconds(4), options.settleCapOf(false));
         assertFalse(options.peer(), "the quick run skips the peer");
     }
 
@@ -60,6 +64,12 @@ class BenchOptionsTest {
     void shouldMeasureThePeerInAQuickRunOnlyWhenAskedAndSkipItInAFullRunWhenTold() throws BenchOptions.HelpRequested {
         assertTrue(BenchOptions.parse(List.of("--quick", "--peer")).peer());
         assertFalse(BenchOptions.parse(List.of("--no-peer")).peer());
+    }
+
+    @Test
+    void shouldTraceTheHopsInAQuickRunOnlyWhenAskedAndSkipThemInAFullRunWhenTold() throws BenchOptions.HelpRequested {
+        assertTrue(BenchOptions.parse(List.of("--quick", "--hops")).hops());
+        assertFalse(BenchOptions.parse(List.of("--no-hops")).hops());
     }
 
     @Test
