@@ -153,8 +153,8 @@ record BenchOptions(boolean quick, List<Double> rates, Duration warmup, Optional
     /**
      * The longest settling warm-up of a path: {@code --settle-cap}, else the mode's. The gateway's JIT takes longest:
      * on a two-core machine C2 is busy for three to four minutes of load (BENCHMARKS.md, "Quick runs and the JIT"), so
-     * a full run may wait that long. A quick run cannot: its gateway gets most of its two minutes (55 s, in which a cold
-     * stack comes to keep 200 requests/s without errors, though not yet at a warm median), the other paths 4 s.
+     * a full run may wait that long. A quick run cannot: its gateway gets most of its two minutes (55 s, in which a
+     * cold stack comes to keep 200 requests/s without errors, though not yet at a warm median), the other paths 4 s.
      */
     Duration settleCapOf(final boolean gatewayPath) {
         return settleCap.orElseGet(() -> Duration.ofSeconds(quick ? (gatewayPath ? 55 : 4) : (gatewayPath ? 240 : 9)));
