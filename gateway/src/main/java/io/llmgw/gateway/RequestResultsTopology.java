@@ -84,7 +84,7 @@ public final class RequestResultsTopology {
 
             @Override
             public Set<StoreBuilder<?>> stores() {
-                return Set.of(storeBuilder());
+                return Set.of(storeBuilder(), ForgetIndex.storeBuilder());
             }
         }, SOURCE);
         // the one reader that sees every events record exactly once (one group for all gateways): it dead-letters
@@ -137,7 +137,8 @@ public final class RequestResultsTopology {
      *
      * <p>Expiry is checked every {@link #EXPIRY_CHECK} against an in-memory index of the unfinished requests by
      * deadline (the few in flight, rebuilt from the store when the task starts), so that it costs nothing per finished
-     * request; forgetting needs a pass over the whole store and runs at the slower {@link #sweepInterval}.
+     * request; forgetting reads only the requests that are due ({@link ForgetIndex}) at the slower
+     * {@link #sweepInterval}.
      *
      * <p>Threading: Kafka Streams calls everything here on the task's stream thread.
      */
@@ -158,6 +159,7 @@ public final class RequestResultsTopology {
         private final NavigableSet<Unfinished> byDeadline = new TreeSet<>();
         private ProcessorContext<String, byte[]> context;
         private KeyValueStore<String, byte[]> store;
+        private ForgetIndex forgetIndex;
 
         /** An unfinished request in the expiry index. */
         private record Unfinished(long deadlineMs, String id) implements Comparable<Unfinished> {
@@ -182,16 +184,23 @@ public final class RequestResultsTopology {
         public void init(final ProcessorContext<String, byte[]> context) {
             this.context = context;
             this.store = context.getStateStore(STORE);
+            this.forgetIndex = new ForgetIndex(context.getStateStore(ForgetIndex.STORE), retention);
             // one source topic: the task's partition is the events partition it reads
             progress.forget(context.taskId().partition());
+            final List<String> unreadable = new ArrayList<>();
             try (KeyValueIterator<String, byte[]> all = store.all()) {
                 while (all.hasNext()) {
-                    final RequestState state = decode(all.next().value);
+                    final KeyValue<String, byte[]> entry = all.next();
+                    final RequestState state = decode(entry.value);
                     if (state != null) {
                         index(state);
+                        forgetIndex.track(null, state);
+                    } else {
+                        unreadable.add(entry.key);
                     }
                 }
             }
+            unreadable.forEach(store::delete);
             context.schedule(EXPIRY_CHECK, PunctuationType.WALL_CLOCK_TIME, this::expireOverdue);
             context.schedule(sweepInterval(retention), PunctuationType.WALL_CLOCK_TIME, this::forgetOld);
         }
@@ -252,6 +261,7 @@ public final class RequestResultsTopology {
             if (next != previous) {
                 store.put(event.id(), encode(next));
                 index(next);
+                forgetIndex.track(previous, next);
                 if (next.status().isFinal() && (previous == null || !previous.status().isFinal())) {
                     writeUsage(next, record.timestamp());
                 }
@@ -291,6 +301,7 @@ public final class RequestResultsTopology {
                     final RequestState expired = state.expiredIfOverdue(now, EXPIRY_GRACE);
                     if (expired != state) {
                         store.put(overdue.id(), encode(expired));
+                        forgetIndex.track(state, expired);
                         writeUsage(expired, now);
                         quietChunks.remove(overdue.id());
                     }
@@ -300,13 +311,11 @@ public final class RequestResultsTopology {
 
         private void forgetOld(final long now) {
             final List<String> forgotten = new ArrayList<>();
-            try (KeyValueIterator<String, byte[]> all = store.all()) {
-                while (all.hasNext()) {
-                    final KeyValue<String, byte[]> entry = all.next();
-                    final RequestState state = decode(entry.value);
-                    if (state == null || state.isForgottenAt(now, retention)) {
-                        forgotten.add(entry.key);
-                    }
+            for (final String id : forgetIndex.takeDue(now)) {
+                final RequestState state = decode(store.get(id));
+                // an entry of an older state: the current one has an entry of its own, later
+                if (state == null || state.isForgottenAt(now, retention)) {
+                    forgotten.add(id);
                 }
             }
             forgotten.forEach(id -> {

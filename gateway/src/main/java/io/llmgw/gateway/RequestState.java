@@ -62,6 +62,9 @@ public record RequestState(
         long startedAtMs,
         JsonNode usage) {
 
+    /** {@link #forgetAtMs} of a state that time alone never forgets. */
+    public static final long NOT_BY_TIME = -1;
+
     /** A state that has not heard of a start or of usage (tests, and states written before those fields). */
     public RequestState(final String id, final RequestStatus status, final String model, final Endpoint endpoint,
                         final boolean stream, final boolean detached, final String keyId, final long createdAtMs,
@@ -138,10 +141,20 @@ public record RequestState(
      * deadline is first expired, one without is kept for {@code retention} after it was first seen.
      */
     public boolean isForgottenAt(final long nowMs, final Duration retention) {
+        final long forgetAt = forgetAtMs(retention);
+        return forgetAt != NOT_BY_TIME && nowMs >= forgetAt;
+    }
+
+    /**
+     * When {@link #isForgottenAt} turns true: {@code retention} after it finished, or after it was first seen for an
+     * unfinished request without a deadline; {@link #NOT_BY_TIME} for an unfinished one with a deadline (it is expired
+     * first, and that final state has a time of its own).
+     */
+    public long forgetAtMs(final Duration retention) {
         if (status.isFinal()) {
-            return nowMs - finishedAtMs >= retention.toMillis();
+            return finishedAtMs + retention.toMillis();
         }
-        return deadlineMs <= 0 && nowMs - createdAtMs >= retention.toMillis();
+        return deadlineMs <= 0 ? createdAtMs + retention.toMillis() : NOT_BY_TIME;
     }
 
     /**

@@ -133,6 +133,46 @@ class RequestResultsTopologyTest {
         assertNull(state("req_4"));
     }
 
+    private java.util.List<String> forgetOrder() {
+        final KeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]> index =
+                driver.getKeyValueStore(ForgetIndex.STORE);
+        final java.util.List<String> entries = new java.util.ArrayList<>();
+        try (var all = index.all()) {
+            all.forEachRemaining(entry -> entries.add(ForgetIndex.idOf(entry.key) + "@"
+                    + (ForgetIndex.forgetAtOf(entry.key) - T0)));
+        }
+        return entries;
+    }
+
+    @Test
+    void shouldKeepOneForgetEntryPerRequestInForgetOrderAndSweepOnlyTheDueOnes() {
+        final RequestEnvelope late = request("req_late", T0 + 600_000);
+        final RequestEnvelope early = request("req_early", T0 + 600_000);
+        final RequestEnvelope undated = request("req_undated", 0);
+        send(ResponseEvent.queued(late), T0);
+        send(ResponseEvent.queued(undated), T0);
+        assertEquals(java.util.List.of("req_undated@60000"), forgetOrder(),
+                "a request with a deadline waits for its expiry; one without is forgotten a retention after it came");
+
+        driver.advanceWallClockTime(Duration.ofSeconds(5));
+        send(ResponseEvent.queued(early), T0 + 5_000);
+        send(ResponseEvent.complete(early, 0, Events.completion("first")), T0 + 5_001);
+        driver.advanceWallClockTime(Duration.ofSeconds(5));
+        send(ResponseEvent.complete(late, 0, Events.completion("second")), T0 + 10_000);
+        assertEquals(java.util.List.of("req_undated@60000", "req_early@65000", "req_late@70000"), forgetOrder(),
+                "a finished request's entry moves to its finish plus the retention, and no older entry stays");
+
+        driver.advanceWallClockTime(Duration.ofSeconds(56)); // T0 + 66 s, a sweep: past the first two, not the third
+        assertNull(state("req_undated"));
+        assertNull(state("req_early"));
+        assertEquals(RequestStatus.COMPLETED, state("req_late").status());
+        assertEquals(java.util.List.of("req_late@70000"), forgetOrder());
+
+        driver.advanceWallClockTime(RequestResultsTopology.sweepInterval(RETENTION)); // the next sweep, at 72 s
+        assertNull(state("req_late"));
+        assertEquals(java.util.List.of(), forgetOrder());
+    }
+
     @Test
     void shouldSweepOftenForShortRetentionsAndAtMostOnceAMinute() {
         assertEquals(Duration.ofMillis(100), RequestResultsTopology.sweepInterval(Duration.ofMillis(200)));
