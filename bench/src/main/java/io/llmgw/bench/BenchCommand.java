@@ -125,10 +125,10 @@ public final class BenchCommand {
             }
             final BenchReport.HopBreakdown hops = options.hops()
                     ? traceHops(stack, steps, gateway, gatewayRequest) : null;
-            final BenchReport.MaxRate maxRate = options.findMax()
-                    ? findMax(steps, BenchReport.GATEWAY, paths.get(BenchReport.GATEWAY)) : null;
-            final BenchReport.MaxRate peerMaxRate = options.findMax() && paths.containsKey(BenchReport.PEER)
-                    ? findMax(steps, BenchReport.PEER, paths.get(BenchReport.PEER)) : null;
+            // the peer's and direct's highest rates are the yardsticks of the gateway's (issue 14)
+            final BenchReport.MaxRate maxRate = findMax(steps, BenchReport.GATEWAY, paths);
+            final BenchReport.MaxRate peerMaxRate = findMax(steps, BenchReport.PEER, paths);
+            final BenchReport.MaxRate directMaxRate = findMax(steps, BenchReport.DIRECT, paths);
             final List<BenchReport.StreamCase> streaming = new ArrayList<>();
             if (!options.quick()) {
                 warmUpStreams(stack, List.of(direct, gateway), steps);
@@ -146,7 +146,7 @@ public final class BenchCommand {
             }
 
             final BenchReport report = new BenchReport(startedAt, machine, optionsMap(), fixed,
-                    BenchReport.Comparison.of(fixed), hops, maxRate, peerMaxRate, peer.skipped(), streaming, memory,
+                    BenchReport.Comparison.of(fixed), hops, maxRate, peerMaxRate, directMaxRate, peer.skipped(), streaming, memory,
                     List.copyOf(profiles));
             final Path json = out.resolve("results.json");
             Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), report);
@@ -186,7 +186,7 @@ public final class BenchCommand {
             progress("warm-up %s: %s after %.1f s climbing to %.0f requests/s (window p50 ms @ rate/s %s; JIT in the"
                             + " last window, cores: %s)", path.getKey(),
                     settled.settled() ? "settled" : "NOT settled (cap reached; figures may be cold)",
-                    settled.took().toMillis() / 1000.0, SETTLE_RATE, windows, jitText(settled.lastJitCores()));
+                    settled.took().toMillis() / 1000.0, SETTLE_RATE, windows, JitActivity.describe(settled.lastJitCores()));
             warmups.put(path.getKey(), settled);
         }
     }
@@ -222,9 +222,14 @@ public final class BenchCommand {
         }
     }
 
+    /** The search for the highest sustained rate of {@code path}; null when the run skips it or lacks the path. */
     private BenchReport.MaxRate findMax(final Steps steps, final String path,
-                                        final Supplier<CompletableFuture<Outcome>> operation)
+                                        final Map<String, Supplier<CompletableFuture<Outcome>>> paths)
             throws InterruptedException {
+        final Supplier<CompletableFuture<Outcome>> operation = paths.get(path);
+        if (!options.findMax() || operation == null) {
+            return null;
+        }
         final List<BenchReport.PathStep> trials = new ArrayList<>();
         final MaxRateSearch.Found found = MaxRateSearch.search(MAX_SEARCH_START, MAX_SEARCH_LIMIT,
                 options.quick() ? 1 : 3, this::sustained, rate -> {
@@ -338,15 +343,6 @@ public final class BenchCommand {
                         "lastWindowJitCores", warmup.lastJitCores())));
         map.put("nodeHeap", settings.get(BenchStack.NODE_HEAP, BenchStack.DEFAULT_NODE_HEAP));
         return map;
-    }
-
-    private static String jitText(final Map<String, Double> cores) {
-        if (cores.isEmpty()) {
-            return "not readable";
-        }
-        final List<String> parts = new ArrayList<>();
-        cores.forEach((name, value) -> parts.add(String.format(Locale.ROOT, "%s %.3f", name, value)));
-        return String.join(", ", parts);
     }
 
     private static Duration min(final Duration a, final Duration b) {

@@ -19,6 +19,7 @@ import java.util.Map;
  * @param hops        the gateway path's latency hop by hop, at one rate
  * @param maxRate     the search for the highest sustained rate; null when skipped
  * @param peerMaxRate the same search on the peer ({@link PortkeyPeer}); null when skipped
+ * @param directMaxRate the same search on the direct path: how far the load generator and host stand-in go alone
  * @param peerSkipped why the peer was not measured, or null
  * @param streaming   the streaming case per path
  * @param memory      the gateway with requests waiting
@@ -29,7 +30,7 @@ import java.util.Map;
  */
 record BenchReport(String startedAt, Machine machine, Map<String, Object> options, List<PathStep> fixedRates,
                    List<Comparison> comparisons, HopBreakdown hops, MaxRate maxRate, MaxRate peerMaxRate,
-                   String peerSkipped, List<StreamCase> streaming,
+                   MaxRate directMaxRate, String peerSkipped, List<StreamCase> streaming,
                    WaitingMemory.Result memory, List<ProfileSummary> profiles) {
 
     static final String DIRECT = "direct";

@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
 
@@ -51,6 +54,16 @@ final class JitActivity {
         lastTicks = now;
         lastAtNanos = at;
         return cores;
+    }
+
+    /** Cores each JVM's compilers used, as "name cores, ..." for the warm-up lines. */
+    static String describe(final Map<String, Double> cores) {
+        if (cores.isEmpty()) {
+            return "not readable";
+        }
+        final List<String> parts = new ArrayList<>();
+        cores.forEach((name, value) -> parts.add(String.format(Locale.ROOT, "%s %.3f", name, value)));
+        return String.join(", ", parts);
     }
 
     /** The busiest JVM's share of {@link #coresSinceLast}; 0 when none could be read. */

@@ -30,21 +30,14 @@ final class ResultTable {
         if (report.hops() != null) {
             out.append(hops(report.hops(), report.fixedRates()));
         }
-        if (report.maxRate() != null) {
-            final BenchReport.MaxRate max = report.maxRate();
-            out.append(nonStreaming(String.format(Locale.ROOT,
-                    "highest sustained gateway rate (p99 <= %.0f ms, errors <= %.1f%%)", max.p99BoundMs(),
-                    max.maxErrorRatio() * 100), max.trials()));
-            out.append(max.sustainedRate() == null ? "  no rate passed\n"
-                    : String.format(Locale.ROOT, "  sustained: %.0f requests/s%n", max.sustainedRate()));
-        }
-        if (report.peerMaxRate() != null) {
-            final BenchReport.MaxRate peer = report.peerMaxRate();
-            out.append(nonStreaming("highest sustained rate of the peer (" + PortkeyPeer.PACKAGE + "), same bounds",
-                    peer.trials()));
-            out.append(peer.sustainedRate() == null ? "  no rate passed\n"
-                    : String.format(Locale.ROOT, "  sustained: %.0f requests/s%n", peer.sustainedRate()));
-        }
+        final String bounds = report.maxRate() == null ? "" : String.format(Locale.ROOT,
+                "p99 <= %.0f ms, errors <= %.1f%%", report.maxRate().p99BoundMs(),
+                report.maxRate().maxErrorRatio() * 100);
+        out.append(maxRate("highest sustained gateway rate (" + bounds + ")", report.maxRate()));
+        out.append(maxRate("highest sustained rate of the peer (" + PortkeyPeer.PACKAGE + "), same bounds",
+                report.peerMaxRate()));
+        out.append(maxRate("highest sustained rate of the direct path, same bounds", report.directMaxRate()));
+        out.append(sustainedRatios(report.maxRate(), report.peerMaxRate(), report.directMaxRate()));
         if (report.peerSkipped() != null) {
             out.append("peer not measured: ").append(report.peerSkipped()).append('\n');
         }
@@ -68,6 +61,32 @@ final class ResultTable {
                     step.path(), load.targetRate(), load.achievedRate(), load.ok(), load.errors(),
                     load.latency().p50(), load.latency().p90(), load.latency().p99(), load.latency().max(),
                     cpu(step.cpu()), errorKinds(load.errorKinds())));
+        }
+        return out.toString();
+    }
+
+    private static String maxRate(final String title, final BenchReport.MaxRate max) {
+        if (max == null) {
+            return "";
+        }
+        return nonStreaming(title, max.trials()) + (max.sustainedRate() == null ? "  no rate passed\n"
+                : String.format(Locale.ROOT, "  sustained: %.0f requests/s%n", max.sustainedRate()));
+    }
+
+    /** The gateway's sustained rate against the peer's and direct's (issue 14's targets: 2x and a quarter). */
+    static String sustainedRatios(final BenchReport.MaxRate gateway, final BenchReport.MaxRate peer,
+                                  final BenchReport.MaxRate direct) {
+        if (gateway == null || gateway.sustainedRate() == null) {
+            return "";
+        }
+        final StringBuilder out = new StringBuilder();
+        if (peer != null && peer.sustainedRate() != null) {
+            out.append(String.format(Locale.ROOT, "  gateway / peer sustained: %.2f%n",
+                    gateway.sustainedRate() / peer.sustainedRate()));
+        }
+        if (direct != null && direct.sustainedRate() != null) {
+            out.append(String.format(Locale.ROOT, "  gateway / direct sustained: %.2f%n",
+                    gateway.sustainedRate() / direct.sustainedRate()));
         }
         return out.toString();
     }

@@ -33,4 +33,17 @@ class ResultTableTest {
                 Map.of("settled", true, "seconds", 20.0))));
         assertEquals("", ResultTable.unsettled(Map.of("quick", false)));
     }
+
+    @Test
+    void shouldSayTheGatewaysSustainedRateAsAShareOfThePeersAndDirectsWhenBothWereFound() {
+        final BenchReport.MaxRate gateway = new BenchReport.MaxRate(50, 0.001, 2000.0, List.of());
+        final BenchReport.MaxRate peer = new BenchReport.MaxRate(50, 0.001, 1130.0, List.of());
+        final BenchReport.MaxRate direct = new BenchReport.MaxRate(50, 0.001, 8000.0, List.of());
+
+        assertEquals("  gateway / peer sustained: 1.77\n  gateway / direct sustained: 0.25\n",
+                ResultTable.sustainedRatios(gateway, peer, direct));
+        assertEquals("  gateway / direct sustained: 0.25\n", ResultTable.sustainedRatios(gateway, null, direct));
+        assertEquals("", ResultTable.sustainedRatios(new BenchReport.MaxRate(50, 0.001, null, List.of()), peer,
+                direct), "no gateway rate passed: no ratio to give");
+    }
 }
