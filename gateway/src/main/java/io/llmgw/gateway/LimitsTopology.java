@@ -98,7 +98,8 @@ public final class LimitsTopology {
     /**
      * Applies reservations, releases and usage records to their key's counters, in the order the key's partition
      * holds them, and answers every reservation. A usage record of a key with no counters (no limits, or a static
-     * key) costs one store read. Time is the wall clock of the owner, the one clock all of a key's counts use.
+     * key) costs one store read and is not decoded, so an unreadable one is dead-lettered only for a key whose counts it
+     * could change. Time is the wall clock of the owner, the one clock all of a key's counts use.
      *
      * <p>Threading: Kafka Streams calls everything here on the task's stream thread.
      */
@@ -134,8 +135,14 @@ public final class LimitsTopology {
                 return;
             }
             if (isUsage) {
+                // most keys have no counters (no limits, static keys, no key): their records are not even decoded
+                final KeyCounters current = decode(store.get(record.key()));
+                if (current == null) {
+                    return;
+                }
                 switch (usage.decode(record.value())) {
-                    case Decoded.Ok<UsageRecord> ok when ok.value().requestId() != null -> settle(record.key(), ok.value());
+                    case Decoded.Ok<UsageRecord> ok when ok.value().requestId() != null ->
+                            settle(record.key(), current, ok.value());
                     case Decoded.Ok<UsageRecord> ok -> deadLetter(record, "a usage record without a request id");
                     case Decoded.Failed<UsageRecord> failed -> deadLetter(record, failed.reason());
                 }
@@ -164,11 +171,7 @@ public final class LimitsTopology {
             }
         }
 
-        private void settle(final String keyId, final UsageRecord finished) {
-            final KeyCounters current = decode(store.get(keyId));
-            if (current == null) {
-                return;
-            }
+        private void settle(final String keyId, final KeyCounters current, final UsageRecord finished) {
             final long used = finished.usageReported() ? finished.totalTokens() : -1;
             write(keyId, current, current.settle(finished.requestId(), used, context.currentSystemTimeMs()));
         }

@@ -155,4 +155,15 @@ class LimitsTopologyTest {
         assertEquals(2, deadLetters.readRecordsToList().size());
         assertTrue(ask(reserve("r1", 1, null, null, 1, T0 + 60_000)).allowed());
     }
+
+    @Test
+    void shouldReadAUsageRecordOnlyForAKeyWithCountersAndDeadLetterItThereWhenUnreadable() {
+        usage.pipeInput(KEY, "not json".getBytes(StandardCharsets.UTF_8));
+        assertTrue(deadLetters.isEmpty(), "a key without counters: nothing to settle, the record is not decoded");
+
+        assertTrue(ask(reserve("r1", 5, null, null, 1, T0 + 60_000)).allowed());
+        usage.pipeInput(KEY, "not json".getBytes(StandardCharsets.UTF_8));
+
+        assertEquals(1, deadLetters.readRecordsToList().size(), "a key with counters: the record had to settle them");
+    }
 }
