@@ -33,13 +33,19 @@ final class ForgetIndex {
 
     private final KeyValueStore<Bytes, byte[]> store;
     private final Duration retention;
+    /**
+     * Where the next sweep starts: the last sweep's time, or an earlier entry put since. Deleted entries stay in
+     * RocksDB as tombstones until compaction, and a sweep from the start of the key space would step over all of them.
+     * {@link Long#MIN_VALUE}: from the start (a newly opened task).
+     */
+    private long sweepFrom = Long.MIN_VALUE;
 
     ForgetIndex(final KeyValueStore<Bytes, byte[]> store, final Duration retention) {
         this.store = store;
         this.retention = retention;
     }
 
-    /** Persistent (an hour of results does not fit the heap), cached so that a commit's put and delete pairs cancel. */
+    /** Persistent (an hour of results does not fit the heap), cached so that a commit's writes reach RocksDB once. */
     static StoreBuilder<KeyValueStore<Bytes, byte[]>> storeBuilder() {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.Bytes(), Serdes.ByteArray())
                 .withCachingEnabled()
@@ -58,6 +64,8 @@ final class ForgetIndex {
         }
         if (after != RequestState.NOT_BY_TIME) {
             store.put(key(after, next.id()), PRESENT);
+            // an entry already due (a request first seen long after it came) must not fall behind the sweep
+            sweepFrom = Math.min(sweepFrom, after);
         }
     }
 
@@ -65,11 +73,13 @@ final class ForgetIndex {
     List<String> takeDue(final long nowMs) {
         final List<Bytes> due = new ArrayList<>();
         // range ends are inclusive: an entry of exactly nowMs waits for the next sweep, a millisecond is nothing here
-        try (KeyValueIterator<Bytes, byte[]> entries = store.range(null, key(nowMs, ""))) {
+        final Bytes from = sweepFrom == Long.MIN_VALUE ? null : key(sweepFrom, "");
+        try (KeyValueIterator<Bytes, byte[]> entries = store.range(from, key(nowMs, ""))) {
             while (entries.hasNext()) {
                 due.add(entries.next().key);
             }
         }
+        sweepFrom = nowMs;
         final List<String> ids = new ArrayList<>(due.size());
         for (final Bytes key : due) {
             store.delete(key);

@@ -174,6 +174,18 @@ class RequestResultsTopologyTest {
     }
 
     @Test
+    void shouldForgetARequestFirstSeenWhenItWasAlreadyDueAtTheNextSweep() {
+        driver.advanceWallClockTime(Duration.ofSeconds(70)); // sweeps at 6, 12, ..., 66 s found nothing
+        send(ResponseEvent.queued(request("req_old", 0)), T0 + 70_000); // accepted at T0, read 70 s later
+        assertEquals(java.util.List.of("req_old@60000"), forgetOrder());
+
+        driver.advanceWallClockTime(Duration.ofSeconds(2)); // the sweep at 72 s starts before the last sweep's time
+
+        assertNull(state("req_old"));
+        assertEquals(java.util.List.of(), forgetOrder());
+    }
+
+    @Test
     void shouldSweepOftenForShortRetentionsAndAtMostOnceAMinute() {
         assertEquals(Duration.ofMillis(100), RequestResultsTopology.sweepInterval(Duration.ofMillis(200)));
         assertEquals(Duration.ofSeconds(1), RequestResultsTopology.sweepInterval(Duration.ofSeconds(10)));
