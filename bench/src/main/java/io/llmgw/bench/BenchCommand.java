@@ -146,8 +146,8 @@ public final class BenchCommand {
             }
 
             final BenchReport report = new BenchReport(startedAt, machine, optionsMap(), fixed,
-                    BenchReport.Comparison.of(fixed), hops, maxRate, peerMaxRate, directMaxRate, peer.skipped(), streaming, memory,
-                    List.copyOf(profiles));
+                    BenchReport.Comparison.of(fixed), hops, maxRate, peerMaxRate, directMaxRate, peer.skipped(),
+                    streaming, memory, List.copyOf(profiles));
             final Path json = out.resolve("results.json");
             Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), report);
             System.out.print(ResultTable.render(report));
@@ -186,7 +186,8 @@ public final class BenchCommand {
             progress("warm-up %s: %s after %.1f s climbing to %.0f requests/s (window p50 ms @ rate/s %s; JIT in the"
                             + " last window, cores: %s)", path.getKey(),
                     settled.settled() ? "settled" : "NOT settled (cap reached; figures may be cold)",
-                    settled.took().toMillis() / 1000.0, SETTLE_RATE, windows, JitActivity.describe(settled.lastJitCores()));
+                    settled.took().toMillis() / 1000.0, SETTLE_RATE, windows,
+                    JitActivity.describe(settled.lastJitCores()));
             warmups.put(path.getKey(), settled);
         }
     }

@@ -98,8 +98,8 @@ public final class LimitsTopology {
     /**
      * Applies reservations, releases and usage records to their key's counters, in the order the key's partition
      * holds them, and answers every reservation. A usage record of a key with no counters (no limits, or a static
-     * key) costs one store read and is not decoded, so an unreadable one is dead-lettered only for a key whose counts it
-     * could change. Time is the wall clock of the owner, the one clock all of a key's counts use.
+     * key) costs one store read and is not decoded, so an unreadable one is dead-lettered only for a key whose counts
+     * it could change. Time is the wall clock of the owner, the one clock all of a key's counts use.
      *
      * <p>Threading: Kafka Streams calls everything here on the task's stream thread.
      */
