@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Free TCP ports on 127.0.0.1. The broker needs concrete port numbers before it starts, because the controller
@@ -20,6 +22,33 @@ public final class LoopbackPorts {
             return socket.getLocalPort();
         } catch (final IOException e) {
             throw new UncheckedIOException("no free port on 127.0.0.1", e);
+        }
+    }
+
+    /**
+     * {@code count} distinct ports that were free a moment ago. Each is held open until all are chosen, so none comes
+     * back twice; ports next to a free one are not: with other processes connecting, they may be taken.
+     */
+    public static List<Integer> free(final int count) {
+        final List<ServerSocket> held = new ArrayList<>();
+        try {
+            final List<Integer> ports = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                final ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                held.add(socket);
+                ports.add(socket.getLocalPort());
+            }
+            return List.copyOf(ports);
+        } catch (final IOException e) {
+            throw new UncheckedIOException("no " + count + " free ports on 127.0.0.1", e);
+        } finally {
+            for (final ServerSocket socket : held) {
+                try {
+                    socket.close();
+                } catch (final IOException ignored) {
+                    // the port is still chosen; a socket that fails to close frees it when this JVM exits
+                }
+            }
         }
     }
 }

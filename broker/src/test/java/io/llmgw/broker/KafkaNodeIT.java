@@ -15,6 +15,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -30,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@ExtendWith(KafkaExitTrap.class)
 class KafkaNodeIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
@@ -60,7 +62,10 @@ class KafkaNodeIT {
 
     @Test
     void shouldReplicateNewTopicsToEveryNodeWhenThreeNodesFormOneCluster() throws Exception {
-        final ClusterLayout layout = ClusterLayout.contiguous(3, LoopbackPorts.free());
+        // six ports each free on its own: the five after a free one may be in use (other builds' connections)
+        final List<Integer> ports = LoopbackPorts.free(6);
+        final ClusterLayout layout = new ClusterLayout(List.of(new ClusterLayout.Node(1, ports.get(0), ports.get(1)),
+                new ClusterLayout.Node(2, ports.get(2), ports.get(3)), new ClusterLayout.Node(3, ports.get(4), ports.get(5))));
         final String clusterId = org.apache.kafka.common.Uuid.randomUuid().toString();
         final List<CompletableFuture<KafkaNode>> starting = new ArrayList<>();
         for (final ClusterLayout.Node node : layout.nodes()) {
