@@ -117,7 +117,7 @@ public final class WorkerService implements AutoCloseable {
         final Properties props = streamsProperties(settings, topics, model, stateDir, instanceId);
         final String clientId = props.get(StreamsConfig.APPLICATION_ID_CONFIG) + "-" + instance;
 
-        // Only a safety net against reads that hang forever: the scheduler enforces the model's timeouts itself.
+        // Only a safety net against a call that hangs forever: the scheduler enforces the model's timeouts itself.
         final OkHttpUpstreamClient client = OkHttpUpstreamClient.create(model.concurrency(),
                 model.totalTimeout().plusSeconds(30));
         final WorkerMetrics metrics = new WorkerMetrics(meters, model.name(), instance);

@@ -297,4 +297,39 @@ class OkHttpUpstreamClientTest {
         assertTrue(failure.error().message().contains("cannot reach the LLM host"), failure.error().message());
         listener.assertExhausted();
     }
+
+    @Test
+    void shouldGiveUpOnANonStreamingCallThatOutlivesTheCallTimeout() {
+        // the scheduler's own timers are the real limit; this is the net under them for a call that hangs
+        server.enqueue(new MockResponse.Builder().code(200).body("{}").headersDelay(20, TimeUnit.SECONDS).build());
+        final OkHttpUpstreamClient netted = OkHttpUpstreamClient.create(8, Duration.ofMillis(500));
+        try {
+            final long start = System.nanoTime();
+            netted.start(chat("req_1", false), model(), listener);
+
+            final UpstreamFailure failure = listener.takeFailure();
+            assertTrue(failure.error().message().contains("cannot reach the LLM host"), failure.error().message());
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "cut by the call timeout, not later");
+        } finally {
+            netted.close();
+        }
+    }
+
+    @Test
+    void shouldKeepAStreamWhoseEventsArriveLaterThanTheCallTimeout() {
+        // the events come 1.2 s after the headers: a read timeout, or a call timeout still running, would cut it
+        final String body = "data: " + CHUNK_A + "\n\ndata: " + CHUNK_B + "\n\ndata: [DONE]\n\n";
+        server.enqueue(sse(body).bodyDelay(1200, TimeUnit.MILLISECONDS).build());
+        final OkHttpUpstreamClient netted = OkHttpUpstreamClient.create(8, Duration.ofMillis(500));
+        try {
+            netted.start(chat("req_1", true), model(), listener);
+
+            assertEquals(body(CHUNK_A), listener.takeChunk());
+            assertEquals(body(CHUNK_B), listener.takeChunk());
+            assertNull(listener.takeComplete());
+            listener.assertExhausted();
+        } finally {
+            netted.close();
+        }
+    }
 }
