@@ -4,6 +4,7 @@ import io.llmgw.limits.UsageRecord;
 import io.llmgw.schemas.DeadLetterHeaders;
 import io.llmgw.schemas.Decoded;
 import io.llmgw.schemas.Endpoint;
+import io.llmgw.schemas.EventHeaders;
 import io.llmgw.schemas.JsonSerde;
 import io.llmgw.schemas.ResponseEvent;
 import io.llmgw.schemas.Topics;
@@ -153,7 +154,8 @@ public final class RequestResultsTopology {
         private final Map<String, Long> deadlineOf = new HashMap<>();
         /**
          * Running requests whose chunks change nothing here (every endpoint but Responses, whose final chunk holds
-         * the response object): their chunks are recognised by {@link EventPeek#isChunkOf} and skipped without a decode.
+         * the response object): their chunks are recognised by the worker's {@link EventHeaders#TYPE} header, or else by
+         * {@link EventPeek#isChunkOf}, and skipped without a decode.
          */
         private final Set<String> quietChunks = new HashSet<>();
         private final NavigableSet<Unfinished> byDeadline = new TreeSet<>();
@@ -224,7 +226,9 @@ public final class RequestResultsTopology {
                 deadLetter(record, "an events record without a key");
                 return;
             }
-            if (quietChunks.contains(record.key()) && EventPeek.isChunkOf(record.key(), record.value())) {
+            // the worker's type header says "chunk" without a parse; a record without it is peeked at
+            if (quietChunks.contains(record.key()) && (EventHeaders.isChunk(record.headers())
+                    || EventPeek.isChunkOf(record.key(), record.value()))) {
                 return;
             }
             switch (events.decode(record.value())) {

@@ -2,6 +2,7 @@ package io.llmgw.gateway;
 
 import io.llmgw.schemas.ApiError;
 import io.llmgw.schemas.Endpoint;
+import io.llmgw.schemas.EventHeaders;
 import io.llmgw.schemas.Json;
 import io.llmgw.schemas.RequestEnvelope;
 import io.llmgw.schemas.ResponseEvent;
@@ -25,6 +26,7 @@ import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RequestResultsTopologyTest {
 
@@ -308,6 +310,31 @@ class RequestResultsTopologyTest {
         send(ResponseEvent.complete(request, 51, null), T0 + 70);
 
         assertEquals(RequestStatus.COMPLETED, state("req_s").status());
+    }
+
+    @Test
+    void shouldSkipAChunkByItsTypeHeaderWithoutReadingItOnlyWhileItsRequestRuns() {
+        final org.apache.kafka.streams.TestOutputTopic<String, byte[]> dlq = driver.createOutputTopic(TOPICS.dlqName(),
+                new org.apache.kafka.common.serialization.StringDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer());
+        final RequestEnvelope request = request("req_h", T0 + 60_000);
+        final byte[] unreadable = "{\"id\":\"req_h\",\"seq\":1,\"type\":\"chunk\",\"data\":{\"x\":"
+                .getBytes(StandardCharsets.UTF_8);
+        final org.apache.kafka.common.header.Headers chunkHeader = EventHeaders.of(ResponseEvent.chunk(request, 1,
+                Events.chatChunk("lo")));
+
+        // not running yet: the header alone is not trusted, the record is read and dead-lettered
+        events.pipeInput(new org.apache.kafka.streams.test.TestRecord<>("req_h", unreadable, chunkHeader, T0));
+        assertEquals(1, dlq.readRecordsToList().size());
+        send(ResponseEvent.chunk(request, 0, Events.chatChunk("Hel")), T0 + 1);
+        final RequestState running = state("req_h");
+        assertEquals(RequestStatus.RUNNING, running.status());
+
+        events.pipeInput(new org.apache.kafka.streams.test.TestRecord<>("req_h", unreadable, chunkHeader, T0 + 2));
+        assertTrue(dlq.isEmpty(), "a running request's chunk, told by its header, is not read at all");
+        assertEquals(running, state("req_h"));
+        events.pipeInput("req_h", unreadable, T0 + 3);
+        assertEquals(1, dlq.readRecordsToList().size(), "without the header it is peeked at, and this one is broken");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.llmgw.processors;
 
+import io.llmgw.schemas.EventHeaders;
 import io.llmgw.schemas.JsonSerde;
 import io.llmgw.schemas.RequestEnvelope;
 import io.llmgw.schemas.RequestLog;
@@ -47,7 +48,9 @@ final class KafkaEventSender implements EventSender {
         // the asking gateway's partition; one it cannot have (a forged envelope) goes by key, like ReplyPartitioner
         final Integer partition = event.replyPartition() >= 0 && event.replyPartition() < eventPartitions
                 ? event.replyPartition() : null;
-        producer.send(new ProducerRecord<>(eventsTopic, partition, event.id(), events.encode(event)),
+        // the type header lets the request results skip a running request's chunks without parsing them
+        producer.send(new ProducerRecord<>(eventsTopic, partition, event.id(), events.encode(event),
+                        EventHeaders.of(event)),
                 (metadata, failure) -> delivered(event.id(), failure, onDelivered));
     }
 
