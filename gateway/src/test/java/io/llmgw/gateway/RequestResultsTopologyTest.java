@@ -65,6 +65,11 @@ class RequestResultsTopologyTest {
         events.pipeInput(event.id(), TOPICS.events().valueSerde().encode(event), timestampMs);
     }
 
+    private org.apache.kafka.streams.TestOutputTopic<String, byte[]> deadLetters() {
+        return driver.createOutputTopic(TOPICS.dlqName(), new org.apache.kafka.common.serialization.StringDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer());
+    }
+
     private RequestState state(final String id) {
         final KeyValueStore<String, byte[]> store = driver.getKeyValueStore(RequestResultsTopology.STORE);
         final byte[] bytes = store.get(id);
@@ -196,9 +201,7 @@ class RequestResultsTopologyTest {
 
     @Test
     void shouldDeadLetterUnreadableEventsAndKeepGoingWhenTheyArrive() {
-        final org.apache.kafka.streams.TestOutputTopic<String, byte[]> dlq = driver.createOutputTopic(TOPICS.dlqName(),
-                new org.apache.kafka.common.serialization.StringDeserializer(),
-                new org.apache.kafka.common.serialization.ByteArrayDeserializer());
+        final org.apache.kafka.streams.TestOutputTopic<String, byte[]> dlq = deadLetters();
         final RequestEnvelope request = request("req_p", T0 + 60_000);
 
         events.pipeInput(null, TOPICS.events().valueSerde().encode(ResponseEvent.queued(request)), T0);
@@ -291,9 +294,7 @@ class RequestResultsTopologyTest {
 
     @Test
     void shouldSkipTheChunksOfARunningRequestButStillDeadLetterABrokenOneAndTakeItsEnd() {
-        final org.apache.kafka.streams.TestOutputTopic<String, byte[]> dlq = driver.createOutputTopic(TOPICS.dlqName(),
-                new org.apache.kafka.common.serialization.StringDeserializer(),
-                new org.apache.kafka.common.serialization.ByteArrayDeserializer());
+        final org.apache.kafka.streams.TestOutputTopic<String, byte[]> dlq = deadLetters();
         final RequestEnvelope request = request("req_s", T0 + 60_000);
         send(ResponseEvent.chunk(request, 0, Events.chatChunk("Hel")), T0);
         final RequestState running = state("req_s");
@@ -314,9 +315,7 @@ class RequestResultsTopologyTest {
 
     @Test
     void shouldSkipAChunkByItsTypeHeaderWithoutReadingItOnlyWhileItsRequestRuns() {
-        final org.apache.kafka.streams.TestOutputTopic<String, byte[]> dlq = driver.createOutputTopic(TOPICS.dlqName(),
-                new org.apache.kafka.common.serialization.StringDeserializer(),
-                new org.apache.kafka.common.serialization.ByteArrayDeserializer());
+        final org.apache.kafka.streams.TestOutputTopic<String, byte[]> dlq = deadLetters();
         final RequestEnvelope request = request("req_h", T0 + 60_000);
         final byte[] unreadable = "{\"id\":\"req_h\",\"seq\":1,\"type\":\"chunk\",\"data\":{\"x\":"
                 .getBytes(StandardCharsets.UTF_8);
